@@ -1,0 +1,3 @@
+from digitnet.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,186 @@
+"""A compiled fast path for the book's networks: one hidden layer of sigmoid neurons,
+quadratic cost, plain mini-batch SGD.
+
+It computes exactly what the layer-by-layer engine computes (the same forward pass,
+the same four equations, the same update after each mini-batch; only the order of
+floating-point sums differs), but as one compiled loop over an epoch:
+
+- no Python or NumPy call per mini-batch, which at mini-batch size 10 is most of the
+  cost of a NumPy loop;
+- the input is sparse: about 19% of MNIST's pixels are non-zero, so the first layer
+  reads (forward) and updates (BP4) only the weight rows of the non-zero pixels.
+  Inputs are stored once per run in CSR form (row pointers, column indices, values).
+
+``train.fit`` uses it when ``supports(...)`` says so and numba is installed, and the
+engine otherwise. ``tests/nn/test_fast.py`` checks the two agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from digitnet.nn.layers import Dense, Sigmoid
+from digitnet.nn.losses import Quadratic
+from digitnet.nn.model import Sequential
+from digitnet.nn.optim import SGD
+
+_kernel = None
+
+
+def available() -> bool:
+    """True if numba can be imported."""
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def supports(model: Sequential, cost: object, optimizer: object) -> bool:
+    """True if the fast path computes this model, cost and optimiser."""
+    kinds = [type(layer) for layer in model.layers]
+    return (
+        kinds == [Dense, Sigmoid, Dense, Sigmoid]
+        and isinstance(cost, Quadratic)
+        and type(optimizer) is SGD
+        and available()
+    )
+
+
+@dataclass
+class CSR:
+    """Rows of a sparse (N, n_in) matrix: row r is values[indptr[r]:indptr[r+1]] at indices[...]."""
+
+    indptr: np.ndarray  # (N + 1,) int64
+    indices: np.ndarray  # (nnz,) int32
+    values: np.ndarray  # (nnz,) float
+
+    @classmethod
+    def from_dense(cls, x: np.ndarray, chunk: int = 4096) -> CSR:
+        """CSR of x (N, n_in), built chunk by chunk to bound temporary memory."""
+        indptr = np.zeros(len(x) + 1, np.int64)
+        indices, values = [], []
+        for start in range(0, len(x), chunk):
+            block = x[start : start + chunk]
+            rows, cols = np.nonzero(block)
+            indptr[start + 1 : start + 1 + len(block)] = np.bincount(rows, minlength=len(block))
+            indices.append(cols.astype(np.int32))
+            values.append(block[rows, cols])
+        np.cumsum(indptr, out=indptr)
+        dtype = x.dtype
+        return cls(
+            indptr,
+            np.concatenate(indices) if indices else np.empty(0, np.int32),
+            np.concatenate(values) if values else np.empty(0, dtype),
+        )
+
+
+def _compile():
+    """Compile the epoch kernel on first use (numba caches it on disk)."""
+    global _kernel
+    if _kernel is not None:
+        return _kernel
+    import numba
+
+    @numba.njit(cache=True, fastmath=True, nogil=True)
+    def sgd_batches(indptr, indices, values, labels, order, start, stop, m, eta, w1t, b1, w2t, b2):
+        """Mini-batches order[start:stop] (m at a time) of SGD on a 1-hidden-layer network.
+
+        w1t (n_in, H) and w2t (H, O) are the transposed weights, updated in place.
+        """
+        H = w1t.shape[1]
+        O = w2t.shape[1]
+        one = w1t.dtype.type(1)
+        a1 = np.empty((m, H), w1t.dtype)
+        d1 = np.empty((m, H), w1t.dtype)
+        d2 = np.empty((m, O), w1t.dtype)
+        for k0 in range(start, stop, m):
+            k = min(m, stop - k0)
+            scale = w1t.dtype.type(-eta / k)  # the update is −(η/m) Σ_x ∇C_x
+            for i in range(k):
+                r = order[k0 + i]
+                # forward, first layer: z = b + Σ over non-zero pixels j of x_j w_j
+                for h in range(H):
+                    a1[i, h] = b1[h]
+                for p in range(indptr[r], indptr[r + 1]):
+                    j = indices[p]
+                    v = values[p]
+                    for h in range(H):
+                        a1[i, h] += v * w1t[j, h]
+                for h in range(H):
+                    a1[i, h] = one / (one + np.exp(-a1[i, h]))
+                # forward, output layer, and BP1 for the quadratic cost (scaled by −η/m)
+                for o in range(O):
+                    z = b2[o]
+                    for h in range(H):
+                        z += a1[i, h] * w2t[h, o]
+                    a = one / (one + np.exp(-z))
+                    y = one if o == labels[r] else 0 * one
+                    d2[i, o] = scale * (a - y) * a * (one - a)
+                # BP2: δ¹ = (w² δ²) ⊙ σ'(z¹)
+                for h in range(H):
+                    s = 0 * one
+                    for o in range(O):
+                        s += w2t[h, o] * d2[i, o]
+                    d1[i, h] = s * a1[i, h] * (one - a1[i, h])
+            # BP3 and BP4, applied as the update once the whole mini-batch is done
+            for i in range(k):
+                r = order[k0 + i]
+                for h in range(H):
+                    for o in range(O):
+                        w2t[h, o] += a1[i, h] * d2[i, o]
+                    b1[h] += d1[i, h]
+                for o in range(O):
+                    b2[o] += d2[i, o]
+                for p in range(indptr[r], indptr[r + 1]):
+                    j = indices[p]
+                    v = values[p]
+                    for h in range(H):
+                        w1t[j, h] += v * d1[i, h]
+
+    _kernel = sgd_batches
+    return _kernel
+
+
+class FastSGD:
+    """Runs epochs of the kernel on a model, in chunks so a progress bar can move.
+
+    x (N, n_in) float inputs; labels (N,) ints.
+    """
+
+    def __init__(self, model: Sequential, x: np.ndarray, labels: np.ndarray, learning_rate: float):
+        self.model = model
+        self.csr = CSR.from_dense(np.asarray(x, dtype=model.dtype))
+        self.labels = np.ascontiguousarray(labels, dtype=np.int64)
+        self.learning_rate = float(learning_rate)
+        self.kernel = _compile()
+        first, second = model.dense_layers
+        self.w1t = np.ascontiguousarray(first.weight.T)
+        self.w2t = np.ascontiguousarray(second.weight.T)
+
+    def run(self, order: np.ndarray, start: int, stop: int, mini_batch_size: int) -> None:
+        """Train on the mini-batches order[start:stop]; start must begin a mini-batch."""
+        first, second = self.model.dense_layers
+        self.kernel(
+            self.csr.indptr,
+            self.csr.indices,
+            self.csr.values,
+            self.labels,
+            order,
+            start,
+            stop,
+            mini_batch_size,
+            self.learning_rate,
+            self.w1t,
+            first.bias,
+            self.w2t,
+            second.bias,
+        )
+
+    def sync(self) -> None:
+        """Copy the kernel's transposed weights back into the model."""
+        first, second = self.model.dense_layers
+        first.weight[...] = self.w1t.T
+        second.weight[...] = self.w2t.T

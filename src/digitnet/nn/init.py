@@ -1,0 +1,38 @@
+"""Weight initialisers. Each takes the layer's sizes and an ``np.random.Generator``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from digitnet.errors import DigitnetError
+
+Initializer = Callable[[int, int, np.random.Generator, np.dtype], tuple[np.ndarray, np.ndarray]]
+
+
+def normal(n_in: int, n_out: int, rng: np.random.Generator, dtype: np.dtype):
+    """The book's chapter 1 choice: weights (n_out, n_in) and biases (n_out,) all N(0, 1)."""
+    w = rng.standard_normal((n_out, n_in)).astype(dtype)
+    b = rng.standard_normal(n_out).astype(dtype)
+    return w, b
+
+
+def scaled_normal(n_in: int, n_out: int, rng: np.random.Generator, dtype: np.dtype):
+    """The book's chapter 3 choice: weights N(0, 1/n_in), biases N(0, 1)."""
+    w = (rng.standard_normal((n_out, n_in)) / np.sqrt(n_in)).astype(dtype)
+    b = rng.standard_normal(n_out).astype(dtype)
+    return w, b
+
+
+INITIALIZERS: dict[str, Initializer] = {"normal": normal, "scaled-normal": scaled_normal}
+
+
+def get(name: str) -> Initializer:
+    """The initialiser called ``name``."""
+    try:
+        return INITIALIZERS[name]
+    except KeyError:
+        raise DigitnetError(
+            f"unknown initialiser {name!r} (known: {', '.join(INITIALIZERS)})"
+        ) from None

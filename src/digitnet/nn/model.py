@@ -1,0 +1,89 @@
+"""Sequential: a stack of layers, and building one from a ModelSpec."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from digitnet.config import ModelSpec
+from digitnet.nn import init as initializers
+from digitnet.nn.layers import Dense, Layer, activation
+
+
+class Sequential:
+    """Layers applied in order. Inputs are (N, n_in); outputs (N, n_out).
+
+    Parameters are named ``"{index}.{name}"`` (``"0.weight"``, ``"0.bias"``, ...), the
+    index counting every layer, activations included, as torch's ``nn.Sequential`` does.
+    """
+
+    def __init__(self, layers: list[Layer], dtype: np.dtype | str = np.float32) -> None:
+        self.layers = layers
+        self.dtype = np.dtype(dtype)
+
+    def forward(self, x: np.ndarray, train: bool = False) -> np.ndarray:
+        """Output activations (N, n_out) for inputs x (N, n_in)."""
+        a = np.asarray(x, dtype=self.dtype)
+        for layer in self.layers:
+            a = layer.forward(a, train)
+        return a
+
+    def backward(self, grad_output: np.ndarray) -> np.ndarray:
+        """Backpropagate ∂C/∂a of the last forward; fills every layer's gradients."""
+        g = grad_output
+        for layer in reversed(self.layers):
+            g = layer.backward(g)
+        return g
+
+    def parameters(self) -> dict[str, np.ndarray]:
+        """Name -> parameter array (the live arrays, not copies)."""
+        return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.params().items()}
+
+    def gradients(self) -> dict[str, np.ndarray]:
+        """Name -> gradient array, filled by ``backward``."""
+        return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.grads().items()}
+
+    def param_grad_pairs(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(parameter, gradient) pairs for an optimiser."""
+        grads = self.gradients()
+        return [(p, grads[name]) for name, p in self.parameters().items()]
+
+    def load_parameters(self, tensors: dict[str, np.ndarray]) -> None:
+        """Copy arrays into the parameters of the same names (shapes must match)."""
+        for name, p in self.parameters().items():
+            p[...] = tensors[name]
+
+    def predict_proba(self, x: np.ndarray, batch_size: int = 10_000) -> np.ndarray:
+        """Output activations (N, n_out), computed in batches without caching."""
+        out = [self.forward(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]
+        return np.concatenate(out) if out else np.empty((0, self.n_out), self.dtype)
+
+    def predict(self, x: np.ndarray, batch_size: int = 10_000) -> np.ndarray:
+        """The most active output for each input: (N,) int64."""
+        return self.predict_proba(x, batch_size).argmax(axis=1)
+
+    @property
+    def dense_layers(self) -> list[Dense]:
+        return [layer for layer in self.layers if isinstance(layer, Dense)]
+
+    @property
+    def n_out(self) -> int:
+        return self.dense_layers[-1].n_out
+
+
+def build(
+    spec: ModelSpec, rng: np.random.Generator, dtype: np.dtype | str = np.float32
+) -> Sequential:
+    """A new Sequential for ``spec``, its weights drawn from ``rng`` with ``spec.init``."""
+    spec.validate()
+    dtype = np.dtype(dtype)
+    make = initializers.get(spec.init)
+    layers: list[Layer] = []
+    n_in = spec.input_size
+    for layer_spec in spec.layers:
+        units = int(layer_spec["units"])
+        w, b = make(n_in, units, rng, dtype)
+        layers.append(Dense(w, b))
+        if layer_spec.get("activation"):
+            layers.append(activation(layer_spec["activation"]))
+        n_in = units
+    return Sequential(layers, dtype)

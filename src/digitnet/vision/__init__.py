@@ -1,0 +1,1 @@
+"""Reading real images: preprocessing to MNIST's form."""

@@ -1,0 +1,166 @@
+"""Turn any single-digit image into an MNIST-style 28×28 input.
+
+MNIST's digits are white ink on black, fitted into a 20×20 box (keeping the aspect
+ratio) and placed in a 28×28 field so that their centre of mass is at the centre. A
+photo or scan is turned into the same form:
+
+1. open safely (size checked before decoding; decompression bombs refused) and apply
+   the EXIF orientation;
+2. turn it into grey "ink intensity": colour to luminance, transparency onto the ink
+   (a drawing on a transparent background has its ink in the alpha channel), and
+   inverted when the background is light;
+3. remove the background level and find the ink with Otsu's threshold;
+4. crop to the ink, scale into 20×20 keeping the aspect ratio, and centre the mass.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from digitnet.errors import DigitnetError
+
+MAX_PIXELS = 40_000_000  # a 40-megapixel photo is fine; a bomb is not
+MAX_FILE_BYTES = 100 * 1024 * 1024
+MIN_CONTRAST = 0.15  # ink must differ from paper by at least this much (of full scale)
+
+
+class NoDigitError(DigitnetError):
+    """The image holds nothing that looks like ink."""
+
+
+def open_image(path: str | Path) -> Image.Image:
+    """Open and decode an image file, refusing non-images, oversized and bomb images."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise DigitnetError(f"{path}: no such file") from None
+    except OSError as e:
+        raise DigitnetError(f"{path}: cannot read ({e.strerror or e})") from None
+    if path.is_dir():
+        raise DigitnetError(f"{path}: is a directory, not an image")
+    if size > MAX_FILE_BYTES:
+        raise DigitnetError(f"{path}: file too large for an image ({size} bytes)")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(path)
+            w, h = img.size
+            if w * h > MAX_PIXELS:
+                raise DigitnetError(f"{path}: image too large ({w}x{h} pixels)")
+            img.load()
+            return ImageOps.exif_transpose(img)
+    except DigitnetError:
+        raise
+    except UnidentifiedImageError:
+        raise DigitnetError(f"{path}: not an image (or a format Pillow cannot read)") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise DigitnetError(f"{path}: refused: image too large (decompression bomb?)") from None
+    except PermissionError:
+        raise DigitnetError(f"{path}: permission denied") from None
+    except (OSError, SyntaxError, ValueError) as e:
+        raise DigitnetError(f"{path}: broken or truncated image ({e})") from None
+
+
+def ink_intensity(img: Image.Image) -> np.ndarray:
+    """Grey ink intensity in [0, 1] (H, W): 1 is full ink, 0 is paper."""
+    if img.mode == "P":
+        img = img.convert("RGBA")
+    if img.mode in ("I;16", "I;16B", "I;16L", "I"):
+        arr = np.asarray(img, dtype=np.float64)
+        top = 65535.0 if arr.max() > 255 else 255.0
+        grey, alpha = np.clip(arr / top, 0, 1), None
+    elif img.mode in ("F",):
+        arr = np.asarray(img, dtype=np.float64)
+        span = float(arr.max() - arr.min()) or 1.0
+        grey, alpha = (arr - arr.min()) / span, None
+    else:
+        has_alpha = img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info
+        rgba = np.asarray(img.convert("RGBA"), dtype=np.float64) / 255
+        grey = rgba[..., :3] @ np.array([0.299, 0.587, 0.114])
+        alpha = rgba[..., 3] if has_alpha and rgba[..., 3].min() < 1 else None
+
+    if alpha is not None:
+        # A transparent background: ink is where the drawing is opaque; its darkness or
+        # lightness relative to the opaque median decides nothing: opacity is the ink.
+        opaque = alpha > 0.5
+        if opaque.mean() < 0.5:
+            return alpha
+        grey = grey * alpha + (1 - alpha)  # composite onto white paper
+    # Paper is the majority: estimate its level from the border and the median.
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    paper = float(np.median(border))
+    ink = 1 - grey if paper > 0.5 else grey
+    return ink
+
+
+def otsu_threshold(values: np.ndarray, bins: int = 256) -> float:
+    """Otsu's threshold of values in [0, 1]: the cut maximising between-class variance."""
+    hist, edges = np.histogram(values, bins=bins, range=(0.0, 1.0))
+    p = hist.astype(np.float64) / max(hist.sum(), 1)
+    centers = (edges[:-1] + edges[1:]) / 2
+    w0 = np.cumsum(p)
+    mu = np.cumsum(p * centers)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        between = (mu[-1] * w0 - mu) ** 2 / (w0 * (1 - w0))
+    between[~np.isfinite(between)] = 0
+    return float(centers[int(np.argmax(between))])
+
+
+def to_mnist(ink: np.ndarray) -> np.ndarray:
+    """MNIST-style (28, 28) float32 in [0, 1] from ink intensity (H, W); NoDigitError if blank."""
+    ink = np.asarray(ink, dtype=np.float64)
+    background = float(np.median(ink))
+    ink = np.clip(ink - background, 0, None)
+    top = float(ink.max()) if ink.size else 0.0
+    if top < MIN_CONTRAST:
+        raise NoDigitError("no digit found")
+    ink = ink / top
+    mask = ink > max(otsu_threshold(ink), 0.1)
+    rows, cols = np.nonzero(mask)
+    if len(rows) == 0:
+        raise NoDigitError("no digit found")
+    crop = ink[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
+    crop = np.where(crop > 0.5 * otsu_threshold(crop), crop, 0)  # drop faint paper noise
+
+    h, w = crop.shape
+    scale = 20 / max(h, w)
+    new_h, new_w = max(1, round(h * scale)), max(1, round(w * scale))
+    resized = Image.fromarray((crop * 255).astype(np.uint8)).resize(
+        (new_w, new_h), Image.Resampling.LANCZOS if scale < 1 else Image.Resampling.BILINEAR
+    )
+    box = np.asarray(resized, dtype=np.float64) / 255
+    out = np.zeros((28, 28))
+    top_row, left = (28 - new_h) // 2, (28 - new_w) // 2
+    out[top_row : top_row + new_h, left : left + new_w] = box
+    return center_of_mass(out, top_row, left, new_h, new_w).astype(np.float32)
+
+
+def center_of_mass(img: np.ndarray, top: int, left: int, h: int, w: int) -> np.ndarray:
+    """Shift img (28, 28) by whole pixels so its centre of mass is at the centre, in frame."""
+    total = img.sum()
+    if total <= 0:
+        return img
+    ys, xs = np.indices(img.shape)
+    cy, cx = (ys * img).sum() / total, (xs * img).sum() / total
+    dy = int(np.clip(round(13.5 - cy), -top, 28 - (top + h)))
+    dx = int(np.clip(round(13.5 - cx), -left, 28 - (left + w)))
+    return np.roll(img, (dy, dx), axis=(0, 1))
+
+
+def preprocess_image(img: Image.Image) -> np.ndarray:
+    """A PIL image -> MNIST-style (28, 28) float32 in [0, 1]."""
+    return to_mnist(ink_intensity(img))
+
+
+def preprocess_file(path: str | Path) -> np.ndarray:
+    """An image file -> MNIST-style (28, 28) float32; DigitnetError names the file."""
+    img = open_image(path)
+    try:
+        return preprocess_image(img)
+    except NoDigitError:
+        raise NoDigitError(f"{path}: no digit found") from None
