@@ -149,5 +149,10 @@ def load(path: str | Path) -> Checkpoint:
         if not np.all(np.isfinite(t)):
             raise DigitnetError(f"{name}: tensor {key} has NaN or infinite values")
     model.load_parameters(tensors)
-    return Checkpoint(model, spec, training, str(meta.get("dataset", "mnist")),
-                      str(meta.get("digitnet_version", "")))
+    return Checkpoint(
+        model,
+        spec,
+        training,
+        str(meta.get("dataset", "mnist")),
+        str(meta.get("digitnet_version", "")),
+    )

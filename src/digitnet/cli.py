@@ -53,7 +53,9 @@ def sizes_list(text: str) -> list[int]:
     try:
         sizes = [int(p) for p in parts]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"sizes must be numbers like 784,30,10: {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"sizes must be numbers like 784,30,10: {text!r}"
+        ) from None
     if len(sizes) < 2 or min(sizes) < 1:
         raise argparse.ArgumentTypeError(f"need two or more positive sizes: {text!r}")
     return sizes
@@ -71,28 +73,44 @@ def build_parser() -> Parser:
     datasets = list(DATASETS)
 
     def data_dir_option(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--data-dir", metavar="DIR",
-                       help="folder with the IDX files (default: $DIGITNET_DATA, cache, system)")
+        p.add_argument(
+            "--data-dir",
+            metavar="DIR",
+            help="folder with the IDX files (default: $DIGITNET_DATA, cache, system)",
+        )
 
     p = sub.add_parser("data", help="show, verify or fetch the datasets")
-    p.add_argument("action", choices=["where", "check", "fetch"],
-                   help="where: show where files are; check: verify checksums; fetch: download")
+    p.add_argument(
+        "action",
+        choices=["where", "check", "fetch"],
+        help="where: show where files are; check: verify checksums; fetch: download",
+    )
     p.add_argument("--dataset", choices=[*datasets, "all"], default="all")
     data_dir_option(p)
     p.set_defaults(func=cmd_data)
 
     p = sub.add_parser("train", help="train a network (default: the book's chapter 1 run)")
-    p.add_argument("--sizes", type=sizes_list, default=[784, 30, 10],
-                   help="neurons per layer (default: 784,30,10)")
+    p.add_argument(
+        "--sizes",
+        type=sizes_list,
+        default=[784, 30, 10],
+        help="neurons per layer (default: 784,30,10)",
+    )
     p.add_argument("--epochs", type=positive_int, default=30)
     p.add_argument("--mini-batch-size", type=positive_int, default=10)
     p.add_argument("--eta", type=positive_float, default=3.0, help="learning rate η (default: 3.0)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--dataset", choices=datasets, default="mnist")
     p.add_argument("--dtype", choices=["float32", "float64"], default="float32")
-    p.add_argument("--limit", type=positive_int, metavar="N",
-                   help="train on the first N training images only (quick runs)")
-    p.add_argument("--out", type=Path, help="model file (default: models/DATASET-SIZES.safetensors)")
+    p.add_argument(
+        "--limit",
+        type=positive_int,
+        metavar="N",
+        help="train on the first N training images only (quick runs)",
+    )
+    p.add_argument(
+        "--out", type=Path, help="model file (default: models/DATASET-SIZES.safetensors)"
+    )
     p.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     data_dir_option(p)
@@ -105,8 +123,13 @@ def build_parser() -> Parser:
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("predict", help="read single-digit images (PNG, JPEG, ...)")
-    p.add_argument("paths", nargs="+", type=Path, metavar="[MODEL] IMAGE",
-                   help="a model file (unless --model is given), then one or more images")
+    p.add_argument(
+        "paths",
+        nargs="+",
+        type=Path,
+        metavar="[MODEL] IMAGE",
+        help="a model file (unless --model is given), then one or more images",
+    )
     p.add_argument("--model", type=Path, help="model file")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.set_defaults(func=cmd_predict)
@@ -188,7 +211,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         dtype=args.dtype,
     )
     config.validate()
-    out = args.out or Path("models") / f"{args.dataset}-{'-'.join(map(str, args.sizes))}.safetensors"
+    out = (
+        args.out or Path("models") / f"{args.dataset}-{'-'.join(map(str, args.sizes))}.safetensors"
+    )
     if out.exists() and not args.force:
         raise DigitnetError(f"{out}: already exists; pass --force to overwrite or choose --out")
     if out.is_dir():
@@ -199,35 +224,56 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.limit:
         xtr, ytr = xtr[: args.limit], ytr[: args.limit]
     if spec.input_size != xtr[0].size or spec.sizes[-1] != 10:
-        raise DigitnetError(f"--sizes must start with {xtr[0].size} and end with 10, got {args.sizes}")
+        raise DigitnetError(
+            f"--sizes must start with {xtr[0].size} and end with 10, got {args.sizes}"
+        )
     dtype = np.dtype(config.dtype)
     rng = np.random.default_rng(config.seed)
     model = build(spec, rng, dtype)
     cost = losses.get(spec.cost)
     x_val = to_inputs(xva, dtype)
-    print(f"Training {'-'.join(map(str, spec.sizes))} on {len(xtr)} {args.dataset} images: "
-          f"{config.epochs} epochs, mini-batch {config.mini_batch_size}, η = {config.learning_rate}")
+    print(
+        f"Training {'-'.join(map(str, spec.sizes))} on {len(xtr)} {args.dataset} images: "
+        f"{config.epochs} epochs, mini-batch {config.mini_batch_size}, η = {config.learning_rate}"
+    )
 
     def report(record) -> None:
         print(f"Epoch {record.epoch}: {record.correct} / {record.total}", flush=True)
 
     start = time.perf_counter()
     try:
-        history = fit(model, cost, to_inputs(xtr, dtype), ytr, config.epochs, config.mini_batch_size,
-                      config.learning_rate, rng, validation=(x_val, yva), on_epoch=report,
-                      progress=None if not args.quiet else False)
+        history = fit(
+            model,
+            cost,
+            to_inputs(xtr, dtype),
+            ytr,
+            config.epochs,
+            config.mini_batch_size,
+            config.learning_rate,
+            rng,
+            validation=(x_val, yva),
+            on_epoch=report,
+            progress=None if not args.quiet else False,
+        )
     except KeyboardInterrupt:
         partial = out.with_name(out.stem + ".interrupted.safetensors")
-        checkpoint.save(partial, model, spec, {"config": config.to_dict(), "interrupted": True},
-                        args.dataset)
+        checkpoint.save(
+            partial, model, spec, {"config": config.to_dict(), "interrupted": True}, args.dataset
+        )
         print(f"digitnet: interrupted; the model as it was is saved in {partial}", file=sys.stderr)
         return EXIT_INTERRUPTED
     seconds = time.perf_counter() - start
     correct = int(np.sum(model.predict(to_inputs(xte, dtype)) == yte))
-    print(f"Test accuracy: {correct} / {len(yte)} ({correct / len(yte):.2%}); "
-          f"trained in {seconds:.1f} s ({history.engine})")
-    training = {"config": config.to_dict(), "history": history.to_dict(),
-                "test_accuracy": correct / len(yte), "train_size": len(xtr)}
+    print(
+        f"Test accuracy: {correct} / {len(yte)} ({correct / len(yte):.2%}); "
+        f"trained in {seconds:.1f} s ({history.engine})"
+    )
+    training = {
+        "config": config.to_dict(),
+        "history": history.to_dict(),
+        "test_accuracy": correct / len(yte),
+        "train_size": len(xtr),
+    }
     checkpoint.save(out, model, spec, training, args.dataset)
     print(f"Saved {out}")
     return 0
@@ -242,13 +288,17 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     ckpt = checkpoint.load(args.model)
     x, y = load(ckpt.dataset, args.split, args.data_dir)
     if x[0].size != ckpt.spec.input_size:
-        raise DigitnetError(f"{args.model}: model expects {ckpt.spec.input_size} inputs, "
-                            f"{ckpt.dataset} has {x[0].size}")
+        raise DigitnetError(
+            f"{args.model}: model expects {ckpt.spec.input_size} inputs, "
+            f"{ckpt.dataset} has {x[0].size}"
+        )
     predicted = ckpt.model.predict(to_inputs(x, ckpt.model.dtype))
     cm = confusion_matrix(predicted, y)
     right = int(np.trace(cm))
-    print(f"{args.model}: {ckpt.dataset} {args.split} accuracy: {right} / {len(y)} "
-          f"({right / len(y):.2%})")
+    print(
+        f"{args.model}: {ckpt.dataset} {args.split} accuracy: {right} / {len(y)} "
+        f"({right / len(y):.2%})"
+    )
     print(per_class_report(cm, dataset_info(ckpt.dataset).classes))
     return 0
 
@@ -288,9 +338,15 @@ def cmd_predict(args: argparse.Namespace) -> int:
         scores = ckpt.model.predict_proba(x)[0].astype(np.float64)
         share = scores / scores.sum() if scores.sum() > 0 else scores
         k = int(np.argmax(scores))
-        results.append({"file": str(path), "digit": k, "label": classes[k],
-                        "confidence": round(float(share[k]), 4),
-                        "scores": [round(float(s), 4) for s in share]})
+        results.append(
+            {
+                "file": str(path),
+                "digit": k,
+                "label": classes[k],
+                "confidence": round(float(share[k]), 4),
+                "scores": [round(float(s), 4) for s in share],
+            }
+        )
         if not args.json:
             print(f"{path}: {classes[k]} (confidence {share[k]:.1%})")
     if args.json:

@@ -95,7 +95,9 @@ class TrainConfig:
         if self.mini_batch_size < 1:
             raise DigitnetError(f"mini-batch size must be at least 1, got {self.mini_batch_size}")
         if not self.learning_rate > 0 or self.learning_rate == float("inf"):
-            raise DigitnetError(f"learning rate must be a positive number, got {self.learning_rate}")
+            raise DigitnetError(
+                f"learning rate must be a positive number, got {self.learning_rate}"
+            )
         if self.dtype not in ("float32", "float64"):
             raise DigitnetError(f"dtype must be float32 or float64, got {self.dtype!r}")
 

@@ -71,7 +71,9 @@ def to_inputs(images: np.ndarray, dtype: np.dtype | str = np.float32) -> np.ndar
     return np.multiply(x, np.asarray(1 / 255, dtype=dtype), dtype=dtype)
 
 
-def one_hot(labels: np.ndarray, classes: int = 10, dtype: np.dtype | str = np.float32) -> np.ndarray:
+def one_hot(
+    labels: np.ndarray, classes: int = 10, dtype: np.dtype | str = np.float32
+) -> np.ndarray:
     """Labels (N,) -> one-hot rows (N, classes)."""
     y = np.zeros((len(labels), classes), dtype=dtype)
     y[np.arange(len(labels)), labels] = 1

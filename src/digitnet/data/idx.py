@@ -114,8 +114,6 @@ def check_pair(images: np.ndarray, labels: np.ndarray, name: str = "dataset") ->
     if labels.ndim != 1:
         raise DigitnetError(f"{name}: labels must have 1 dimension, got {labels.ndim}")
     if images.shape[0] != labels.shape[0]:
-        raise DigitnetError(
-            f"{name}: {images.shape[0]} images but {labels.shape[0]} labels"
-        )
+        raise DigitnetError(f"{name}: {images.shape[0]} images but {labels.shape[0]} labels")
     if labels.size and int(labels.max()) > 9:
         raise DigitnetError(f"{name}: label {int(labels.max())} outside 0-9")

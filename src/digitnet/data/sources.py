@@ -302,9 +302,7 @@ def obtain(
                 r
                 for r in info.files
                 if r not in found
-                and not any(
-                    any(candidates(d, info.files[r])) for d in search_dirs(info, data_dir)
-                )
+                and not any(any(candidates(d, info.files[r])) for d in search_dirs(info, data_dir))
             ]
             missing = absent if role in absent else [role, *absent]
             raise DigitnetError(not_found_message(info, missing, data_dir, why))

@@ -88,56 +88,56 @@ def _compile():
     def sgd_batches(indptr, indices, values, labels, order, start, stop, m, eta, w1t, b1, w2t, b2):
         """Mini-batches order[start:stop] (m at a time) of SGD on a 1-hidden-layer network.
 
-        w1t (n_in, H) and w2t (H, O) are the transposed weights, updated in place.
+        w1t (n_in, n_hidden) and w2t (n_hidden, n_out) are the transposed weights, updated in place.
         """
-        H = w1t.shape[1]
-        O = w2t.shape[1]
+        n_hidden = w1t.shape[1]
+        n_out = w2t.shape[1]
         one = w1t.dtype.type(1)
-        a1 = np.empty((m, H), w1t.dtype)
-        d1 = np.empty((m, H), w1t.dtype)
-        d2 = np.empty((m, O), w1t.dtype)
+        a1 = np.empty((m, n_hidden), w1t.dtype)
+        d1 = np.empty((m, n_hidden), w1t.dtype)
+        d2 = np.empty((m, n_out), w1t.dtype)
         for k0 in range(start, stop, m):
             k = min(m, stop - k0)
             scale = w1t.dtype.type(-eta / k)  # the update is −(η/m) Σ_x ∇C_x
             for i in range(k):
                 r = order[k0 + i]
                 # forward, first layer: z = b + Σ over non-zero pixels j of x_j w_j
-                for h in range(H):
+                for h in range(n_hidden):
                     a1[i, h] = b1[h]
                 for p in range(indptr[r], indptr[r + 1]):
                     j = indices[p]
                     v = values[p]
-                    for h in range(H):
+                    for h in range(n_hidden):
                         a1[i, h] += v * w1t[j, h]
-                for h in range(H):
+                for h in range(n_hidden):
                     a1[i, h] = one / (one + np.exp(-a1[i, h]))
                 # forward, output layer, and BP1 for the quadratic cost (scaled by −η/m)
-                for o in range(O):
+                for o in range(n_out):
                     z = b2[o]
-                    for h in range(H):
+                    for h in range(n_hidden):
                         z += a1[i, h] * w2t[h, o]
                     a = one / (one + np.exp(-z))
                     y = one if o == labels[r] else 0 * one
                     d2[i, o] = scale * (a - y) * a * (one - a)
                 # BP2: δ¹ = (w² δ²) ⊙ σ'(z¹)
-                for h in range(H):
+                for h in range(n_hidden):
                     s = 0 * one
-                    for o in range(O):
+                    for o in range(n_out):
                         s += w2t[h, o] * d2[i, o]
                     d1[i, h] = s * a1[i, h] * (one - a1[i, h])
             # BP3 and BP4, applied as the update once the whole mini-batch is done
             for i in range(k):
                 r = order[k0 + i]
-                for h in range(H):
-                    for o in range(O):
+                for h in range(n_hidden):
+                    for o in range(n_out):
                         w2t[h, o] += a1[i, h] * d2[i, o]
                     b1[h] += d1[i, h]
-                for o in range(O):
+                for o in range(n_out):
                     b2[o] += d2[i, o]
                 for p in range(indptr[r], indptr[r + 1]):
                     j = indices[p]
                     v = values[p]
-                    for h in range(H):
+                    for h in range(n_hidden):
                         w1t[j, h] += v * d1[i, h]
 
     _kernel = sgd_batches

@@ -36,11 +36,15 @@ class Sequential:
 
     def parameters(self) -> dict[str, np.ndarray]:
         """Name -> parameter array (the live arrays, not copies)."""
-        return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.params().items()}
+        return {
+            f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.params().items()
+        }
 
     def gradients(self) -> dict[str, np.ndarray]:
         """Name -> gradient array, filled by ``backward``."""
-        return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.grads().items()}
+        return {
+            f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.grads().items()
+        }
 
     def param_grad_pairs(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """(parameter, gradient) pairs for an optimiser."""

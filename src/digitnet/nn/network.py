@@ -78,7 +78,7 @@ class Network:
             x = sigmoid(x @ w.T + b)
         return x.reshape(-1, 1) if column else (x[0] if a.ndim == 1 else x)
 
-    def SGD(
+    def SGD(  # noqa: N802 (the book's name)
         self,
         training_data,
         epochs: int,
@@ -147,7 +147,10 @@ class Network:
         if isinstance(test_data, tuple) and isinstance(test_data[0], np.ndarray):
             return np.asarray(test_data[1])
         return np.asarray(
-            [int(np.argmax(p[1])) if np.size(p[1]) > 1 else int(np.ravel(p[1])[0]) for p in test_data]
+            [
+                int(np.argmax(p[1])) if np.size(p[1]) > 1 else int(np.ravel(p[1])[0])
+                for p in test_data
+            ]
         )
 
     def evaluate(self, test_data) -> int:

@@ -141,14 +141,14 @@ def to_mnist(ink: np.ndarray) -> np.ndarray:
 
 
 def center_of_mass(img: np.ndarray, top: int, left: int, h: int, w: int) -> np.ndarray:
-    """Shift img (28, 28) by whole pixels so its centre of mass is at the centre, in frame."""
+    """Shift img (28, 28) by whole pixels so its centre of mass is at (14, 14), as in MNIST."""
     total = img.sum()
     if total <= 0:
         return img
     ys, xs = np.indices(img.shape)
     cy, cx = (ys * img).sum() / total, (xs * img).sum() / total
-    dy = int(np.clip(round(13.5 - cy), -top, 28 - (top + h)))
-    dx = int(np.clip(round(13.5 - cx), -left, 28 - (left + w)))
+    dy = int(np.clip(round(14.0 - cy), -top, 28 - (top + h)))
+    dx = int(np.clip(round(14.0 - cx), -left, 28 - (left + w)))
     return np.roll(img, (dy, dx), axis=(0, 1))
 
 

@@ -1,0 +1,112 @@
+"""SGD: one step against a hand computation; seeds; the fast path against the engine."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from digitnet.config import ModelSpec
+from digitnet.nn import build, fast, losses
+from digitnet.nn.layers import Dense, Sigmoid
+from digitnet.nn.model import Sequential
+from digitnet.nn.network import Network
+from digitnet.nn.optim import SGD
+from digitnet.train import fit
+
+
+def test_one_sgd_step_by_hand():
+    # A 1-input, 1-output sigmoid neuron: w = 0.5, b = -1, x = 2, y = 1, η = 0.1.
+    layer = Dense(np.array([[0.5]]), np.array([-1.0]))
+    model = Sequential([layer, Sigmoid()], np.float64)
+    a = model.forward(np.array([[2.0]]))
+    assert a[0, 0] == pytest.approx(0.5)  # σ(0.5·2 − 1) = σ(0) = 1/2
+    cost = losses.get("quadratic")
+    model.backward(cost.grad(a, np.array([[1.0]])))
+    SGD(model.param_grad_pairs(), 0.1).step()
+    # δ = (a − y) σ'(z) = (−0.5)(0.25) = −0.125; ∂C/∂w = x δ = −0.25; ∂C/∂b = δ
+    assert layer.weight[0, 0] == pytest.approx(0.5 + 0.1 * 0.25)
+    assert layer.bias[0] == pytest.approx(-1.0 + 0.1 * 0.125)
+
+
+def test_mini_batch_step_is_mean_over_examples():
+    model = Sequential([Dense(np.array([[0.5, -0.2]]), np.array([0.1])), Sigmoid()], np.float64)
+    x = np.array([[1.0, 2.0], [0.0, -1.0]])
+    y = np.array([[1.0], [0.0]])
+    a = model.forward(x)
+    delta = (a - y) * a * (1 - a)
+    expected_w = np.array([[0.5, -0.2]]) - 3.0 / 2 * (delta.T @ x)
+    model.backward(losses.get("quadratic").grad(a, y))
+    SGD(model.param_grad_pairs(), 3.0).step()
+    np.testing.assert_allclose(model.layers[0].weight, expected_w, rtol=1e-12)
+
+
+def toy_data(n=600, n_in=20, seed=3):
+    rng = np.random.default_rng(seed)
+    x = rng.random((n, n_in))
+    x[x < 0.6] = 0  # sparse, like MNIST
+    labels = (x[:, :10].sum(axis=1) > x[:, 10:].sum(axis=1)).astype(np.int64) * 3
+    return x, labels
+
+
+def train_toy(seed: int, use_fast: bool, dtype=np.float64, mini_batch_size=10):
+    x, labels = toy_data()
+    rng = np.random.default_rng(seed)
+    model = build(ModelSpec.from_sizes([20, 8, 10]), rng, dtype)
+    fit(
+        model,
+        losses.get("quadratic"),
+        x,
+        labels,
+        2,
+        mini_batch_size,
+        3.0,
+        rng,
+        progress=False,
+        use_fast=use_fast,
+    )
+    return model
+
+
+def test_same_seed_same_run():
+    a, b = train_toy(5, use_fast=False), train_toy(5, use_fast=False)
+    for name, p in a.parameters().items():
+        np.testing.assert_array_equal(p, b.parameters()[name])
+    c = train_toy(6, use_fast=False)
+    assert not np.array_equal(a.parameters()["0.weight"], c.parameters()["0.weight"])
+
+
+@pytest.mark.skipif(not fast.available(), reason="numba not installed")
+@pytest.mark.parametrize("mini_batch_size", [1, 7, 10])
+def test_fast_path_computes_what_the_engine_computes(mini_batch_size):
+    slow = train_toy(5, use_fast=False, mini_batch_size=mini_batch_size)
+    quick = train_toy(5, use_fast=True, mini_batch_size=mini_batch_size)
+    for name, p in slow.parameters().items():
+        np.testing.assert_allclose(quick.parameters()[name], p, rtol=1e-7, atol=1e-9, err_msg=name)
+
+
+@pytest.mark.skipif(not fast.available(), reason="numba not installed")
+def test_fast_path_float32_is_deterministic_and_close():
+    a = train_toy(5, use_fast=True, dtype=np.float32)
+    b = train_toy(5, use_fast=True, dtype=np.float32)
+    ref = train_toy(5, use_fast=False, dtype=np.float64)
+    for name, p in a.parameters().items():
+        assert p.dtype == np.float32
+        np.testing.assert_array_equal(p, b.parameters()[name])
+        np.testing.assert_allclose(p, ref.parameters()[name], atol=1e-4)
+
+
+def test_network_book_interface_with_book_style_data(capsys):
+    x, labels = toy_data(200)
+    eye = np.eye(10)
+    training_data = [
+        (xi.reshape(-1, 1), eye[k].reshape(-1, 1)) for xi, k in zip(x, labels, strict=True)
+    ]
+    test_data = [(xi.reshape(-1, 1), int(k)) for xi, k in zip(x[:50], labels[:50], strict=True)]
+    net = Network([20, 8, 10], seed=0)
+    scores = net.SGD(training_data, 2, 10, 3.0, test_data=test_data)
+    out = capsys.readouterr().out.splitlines()
+    assert out == [f"Epoch {j}: {scores[j]} / 50" for j in range(2)]
+    assert net.feedforward(x[0].reshape(-1, 1)).shape == (10, 1)
+    assert net.feedforward(x[:3]).shape == (3, 10)
+    assert [w.shape for w in net.weights] == [(8, 20), (10, 8)]
+    assert net.evaluate(test_data) == scores[-1]

@@ -1,0 +1,177 @@
+"""The digitnet command end to end: train small, evaluate, predict, and bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from digitnet import cli
+
+
+def run(*args: str, env_extra: dict | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, **(env_extra or {}))
+    return subprocess.run(
+        [sys.executable, "-m", "digitnet", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+
+
+def one_line_error(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, data_dir):
+    """A model trained by the CLI: 1 epoch on all 50,000 training images."""
+    out = tmp_path_factory.mktemp("models") / "m.safetensors"
+    result = run("train", "--epochs", "1", "--out", str(out), "--data-dir", str(data_dir))
+    assert result.returncode == 0, result.stderr
+    return out, result.stdout
+
+
+def test_train_prints_the_books_lines_and_saves(trained):
+    out, stdout = trained
+    lines = stdout.splitlines()
+    epoch = [line for line in lines if line.startswith("Epoch 0: ")]
+    assert len(epoch) == 1 and epoch[0].endswith(" / 10000")
+    assert int(epoch[0].split()[2]) >= 9000
+    assert any(line.startswith("Test accuracy: ") for line in lines)
+    assert out.exists()
+
+
+def test_train_refuses_to_overwrite_a_model(trained, data_dir):
+    out, _ = trained
+    before = out.read_bytes()
+    line = one_line_error(
+        run("train", "--epochs", "1", "--out", str(out), "--data-dir", str(data_dir))
+    )
+    assert "already exists" in line
+    assert out.read_bytes() == before
+
+
+def test_evaluate_prints_accuracy_and_per_digit_table(trained, data_dir):
+    out, _ = trained
+    result = run("evaluate", str(out), "--data-dir", str(data_dir))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "test accuracy" in lines[0]
+    assert [line.split()[0] for line in lines[2:12]] == [str(d) for d in range(10)]
+
+
+def test_predict_reads_test_digits_saved_as_png(trained, mnist, tmp_path):
+    out, _ = trained
+    from digitnet import checkpoint
+    from digitnet.data import to_inputs
+
+    images, labels = mnist["test"]
+    model = checkpoint.load(out).model
+    right = np.nonzero(model.predict(to_inputs(images[:50])) == labels[:50])[0][:4]
+    paths = []
+    for k in right:
+        path = tmp_path / f"test-{k}.png"
+        Image.fromarray(255 - images[k]).resize((112, 112)).save(path)  # dark ink on paper
+        paths.append(str(path))
+    result = run("predict", str(out), *paths, "--json")
+    assert result.returncode == 0, result.stderr
+    answers = json.loads(result.stdout)
+    assert [a["digit"] for a in answers] == [int(labels[k]) for k in right]
+    assert all(0 < a["confidence"] <= 1 for a in answers)
+    text = run("predict", str(out), paths[0])
+    assert text.stdout.startswith(f"{paths[0]}: {labels[right[0]]} (confidence ")
+
+
+def test_predict_bad_inputs_give_one_line(trained, tmp_path):
+    out, _ = trained
+    not_image = tmp_path / "x.png"
+    not_image.write_text("hello")
+    assert "not an image" in one_line_error(run("predict", str(out), str(not_image)))
+    assert "no such file" in one_line_error(run("predict", str(out), str(tmp_path / "nope.png")))
+    corrupt = tmp_path / "corrupt.safetensors"
+    corrupt.write_bytes(out.read_bytes()[:300])
+    assert "corrupt.safetensors" in one_line_error(run("predict", str(corrupt), str(not_image)))
+    blank = tmp_path / "blank.png"
+    Image.new("L", (40, 40), 255).save(blank)
+    result = run("predict", str(out), str(blank))
+    assert result.returncode != 0 and "no digit found" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["train", "--eta", "-1"],
+        ["train", "--epochs", "zero"],
+        ["train", "--sizes", "784"],
+        ["train", "--dataset", "cifar"],
+        ["evaluate"],
+        ["frobnicate"],
+    ],
+)
+def test_bad_options_give_one_line_and_exit_2(args):
+    result = run(*args)
+    assert result.returncode == 2
+    one_line_error(result)
+
+
+def test_sizes_that_do_not_fit_the_data(data_dir, tmp_path):
+    line = one_line_error(
+        run("train", "--sizes", "100,10", "--out", str(tmp_path / "m"), "--data-dir", str(data_dir))
+    )
+    assert "784" in line
+
+
+def test_missing_data_offline_names_the_files(tmp_path):
+    env = {"DIGITNET_DATA": str(tmp_path), "DIGITNET_CACHE": str(tmp_path / "cache")}
+    # no mirror is reachable from the test machine; to be sure, point them at nothing
+    result = run("evaluate", str(tmp_path / "m.safetensors"), env_extra=env)
+    assert "no such file" in one_line_error(result)
+
+
+def test_data_where_and_check(data_dir):
+    result = run("data", "where", "--dataset", "mnist", "--data-dir", str(data_dir))
+    assert result.returncode == 0
+    assert "train-images-idx3-ubyte" in result.stdout
+    result = run("data", "check", "--dataset", "mnist", "--data-dir", str(data_dir))
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.count(": ok ") == 4
+
+
+def test_interrupted_training_saves_what_it_had(monkeypatch, tmp_path, data_dir, capsys):
+    import digitnet.train
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(digitnet.train, "fit", interrupted)
+    out = tmp_path / "m.safetensors"
+    status = cli.main(
+        [
+            "train",
+            "--epochs",
+            "1",
+            "--limit",
+            "100",
+            "--out",
+            str(out),
+            "--data-dir",
+            str(data_dir),
+            "--quiet",
+        ]
+    )
+    assert status == 130
+    assert not out.exists()
+    assert Path(tmp_path / "m.interrupted.safetensors").exists()
+    assert "interrupted" in capsys.readouterr().err
