@@ -51,7 +51,7 @@ def toy_data(n=600, n_in=20, seed=3):
 def train_toy(seed: int, use_fast: bool, dtype=np.float64, mini_batch_size=10):
     x, labels = toy_data()
     rng = np.random.default_rng(seed)
-    model = build(ModelSpec.from_sizes([20, 8, 10]), rng, dtype)
+    model = build(ModelSpec.from_sizes([20, 7, 10]), rng, dtype)  # 7: padded to 8
     fit(
         model,
         losses.get("quadratic"),

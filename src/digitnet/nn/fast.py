@@ -88,13 +88,18 @@ def _compile():
     def sgd_batches(indptr, indices, values, labels, order, start, stop, m, eta, w1t, b1, w2t, b2):
         """Mini-batches order[start:stop] (m at a time) of SGD on a 1-hidden-layer network.
 
-        w1t (n_in, n_hidden) and w2t (n_hidden, n_out) are the transposed weights, updated in place.
+        w1t (n_in, width) and b1 (width,) are the first layer's transposed weights and
+        biases, their width padded to a multiple of 8 so the sparse loops vectorise
+        without a remainder; w2t (n_hidden, n_out) and b2 (n_out,) the second layer's.
+        Padded units are never read by the second layer and their δ is 0, so they never
+        change and change nothing. All are updated in place.
         """
-        n_hidden = w1t.shape[1]
+        width = w1t.shape[1]
+        n_hidden = w2t.shape[0]
         n_out = w2t.shape[1]
         one = w1t.dtype.type(1)
-        a1 = np.empty((m, n_hidden), w1t.dtype)
-        d1 = np.empty((m, n_hidden), w1t.dtype)
+        a1 = np.empty((m, width), w1t.dtype)
+        d1 = np.zeros((m, width), w1t.dtype)
         d2 = np.empty((m, n_out), w1t.dtype)
         for k0 in range(start, stop, m):
             k = min(m, stop - k0)
@@ -102,12 +107,12 @@ def _compile():
             for i in range(k):
                 r = order[k0 + i]
                 # forward, first layer: z = b + Σ over non-zero pixels j of x_j w_j
-                for h in range(n_hidden):
+                for h in range(width):
                     a1[i, h] = b1[h]
                 for p in range(indptr[r], indptr[r + 1]):
                     j = indices[p]
                     v = values[p]
-                    for h in range(n_hidden):
+                    for h in range(width):
                         a1[i, h] += v * w1t[j, h]
                 for h in range(n_hidden):
                     a1[i, h] = one / (one + np.exp(-a1[i, h]))
@@ -137,7 +142,7 @@ def _compile():
                 for p in range(indptr[r], indptr[r + 1]):
                     j = indices[p]
                     v = values[p]
-                    for h in range(n_hidden):
+                    for h in range(width):
                         w1t[j, h] += v * d1[i, h]
 
     _kernel = sgd_batches
@@ -157,12 +162,16 @@ class FastSGD:
         self.learning_rate = float(learning_rate)
         self.kernel = _compile()
         first, second = model.dense_layers
-        self.w1t = np.ascontiguousarray(first.weight.T)
+        width = -(-first.n_out // 8) * 8
+        self.w1t = np.zeros((first.n_in, width), model.dtype)
+        self.w1t[:, : first.n_out] = first.weight.T
+        self.b1 = np.zeros(width, model.dtype)
+        self.b1[: first.n_out] = first.bias
         self.w2t = np.ascontiguousarray(second.weight.T)
 
     def run(self, order: np.ndarray, start: int, stop: int, mini_batch_size: int) -> None:
         """Train on the mini-batches order[start:stop]; start must begin a mini-batch."""
-        first, second = self.model.dense_layers
+        second = self.model.dense_layers[1]
         self.kernel(
             self.csr.indptr,
             self.csr.indices,
@@ -174,7 +183,7 @@ class FastSGD:
             mini_batch_size,
             self.learning_rate,
             self.w1t,
-            first.bias,
+            self.b1,
             self.w2t,
             second.bias,
         )
@@ -182,5 +191,6 @@ class FastSGD:
     def sync(self) -> None:
         """Copy the kernel's transposed weights back into the model."""
         first, second = self.model.dense_layers
-        first.weight[...] = self.w1t.T
+        first.weight[...] = self.w1t[:, : first.n_out].T
+        first.bias[...] = self.b1[: first.n_out]
         second.weight[...] = self.w2t.T
