@@ -197,9 +197,9 @@ def cmd_data(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     from digitnet import checkpoint
     from digitnet.config import ModelSpec, TrainConfig
-    from digitnet.data import load_all, to_inputs
+    from digitnet.data import load_all
     from digitnet.nn import build, losses
-    from digitnet.train import fit
+    from digitnet.train import evaluate, fit
 
     spec = ModelSpec.from_sizes(args.sizes)
     config = TrainConfig(
@@ -231,7 +231,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     rng = np.random.default_rng(config.seed)
     model = build(spec, rng, dtype)
     cost = losses.get(spec.cost)
-    x_val = to_inputs(xva, dtype)
     print(
         f"Training {'-'.join(map(str, spec.sizes))} on {len(xtr)} {args.dataset} images: "
         f"{config.epochs} epochs, mini-batch {config.mini_batch_size}, η = {config.learning_rate}"
@@ -245,13 +244,13 @@ def cmd_train(args: argparse.Namespace) -> int:
         history = fit(
             model,
             cost,
-            to_inputs(xtr, dtype),
+            xtr,
             ytr,
             config.epochs,
             config.mini_batch_size,
             config.learning_rate,
             rng,
-            validation=(x_val, yva),
+            validation=(xva, yva),
             on_epoch=report,
             progress=None if not args.quiet else False,
         )
@@ -263,7 +262,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"digitnet: interrupted; the model as it was is saved in {partial}", file=sys.stderr)
         return EXIT_INTERRUPTED
     seconds = time.perf_counter() - start
-    correct = int(np.sum(model.predict(to_inputs(xte, dtype)) == yte))
+    correct = evaluate(model, xte, yte)
     print(
         f"Test accuracy: {correct} / {len(yte)} ({correct / len(yte):.2%}); "
         f"trained in {seconds:.1f} s ({history.engine})"
@@ -281,9 +280,10 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from digitnet import checkpoint
-    from digitnet.data import load, to_inputs
+    from digitnet.data import load
     from digitnet.data.sources import dataset_info
     from digitnet.metrics import confusion_matrix, per_class_report
+    from digitnet.train import predict
 
     ckpt = checkpoint.load(args.model)
     x, y = load(ckpt.dataset, args.split, args.data_dir)
@@ -292,7 +292,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             f"{args.model}: model expects {ckpt.spec.input_size} inputs, "
             f"{ckpt.dataset} has {x[0].size}"
         )
-    predicted = ckpt.model.predict(to_inputs(x, ckpt.model.dtype))
+    predicted = predict(ckpt.model, x)
     cm = confusion_matrix(predicted, y)
     right = int(np.trace(cm))
     print(

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from digitnet.data.datasets import one_hot
+from digitnet.data.datasets import one_hot, to_inputs
 from digitnet.errors import DigitnetError
 from digitnet.nn import fast
 from digitnet.nn.model import Sequential
@@ -47,9 +47,25 @@ class History:
         return {"engine": self.engine, "epochs": [asdict(e) for e in self.epochs]}
 
 
+def as_inputs(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """Network inputs (N, n_in): uint8 images (N, H, W) scaled to [0, 1], floats flattened."""
+    if x.dtype == np.uint8:
+        return to_inputs(x, dtype)
+    return np.asarray(x, dtype=dtype).reshape(len(x), -1)
+
+
+def predict(model: Sequential, x: np.ndarray, batch_size: int = 2048) -> np.ndarray:
+    """Predicted classes (N,) for uint8 images or inputs, converted a batch at a time."""
+    out = [
+        model.predict(as_inputs(x[i : i + batch_size], model.dtype), batch_size)
+        for i in range(0, len(x), batch_size)
+    ]
+    return np.concatenate(out) if out else np.empty(0, np.int64)
+
+
 def evaluate(model: Sequential, x: np.ndarray, labels: np.ndarray) -> int:
-    """How many of x (N, n_in) the model classifies as labels (N,)."""
-    return int(np.sum(model.predict(x) == labels))
+    """How many of x (uint8 images or inputs, N first) the model classifies as labels (N,)."""
+    return int(np.sum(predict(model, x) == labels))
 
 
 EpochCallback = Callable[[EpochRecord], None]
@@ -69,13 +85,15 @@ def fit(
     progress: bool | None = None,
     use_fast: bool = True,
 ) -> History:
-    """Train ``model`` in place by mini-batch SGD on x (N, n_in) and labels (N,).
+    """Train ``model`` in place by mini-batch SGD on x and labels (N,).
+
+    x is uint8 images (N, H, W), scaled here to [0, 1] (the fast path reads them
+    sparsely and never makes a dense float copy), or float inputs (N, n_in).
 
     After each epoch the model is evaluated on ``validation`` (x, labels) if given,
     and ``on_epoch`` is called with the record. ``progress`` draws a bar on stderr
     (default: when stderr is a terminal).
     """
-    x = np.asarray(x, dtype=model.dtype)
     labels = np.asarray(labels, dtype=np.int64)
     n = len(x)
     optimizer = SGD(model.param_grad_pairs(), learning_rate)
@@ -84,7 +102,9 @@ def fit(
         if use_fast and fast.supports(model, cost, optimizer)
         else None
     )
-    y = None if runner else one_hot(labels, model.n_out, model.dtype)
+    if runner is None:
+        x = as_inputs(x, model.dtype)
+        y = one_hot(labels, model.n_out, model.dtype)
     history = History(engine="numpy+numba" if runner else "numpy")
     batches = -(-n // mini_batch_size)
     chunk = max(1, batches // 50) * mini_batch_size  # progress updates ~50 times an epoch

@@ -18,6 +18,7 @@ import hashlib
 import struct
 import zlib
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -32,7 +33,18 @@ MAX_BYTES = 256 * 1024 * 1024
 MAX_SIDE = 1024
 
 
-def read_bytes(path: str | Path, max_bytes: int = MAX_BYTES) -> bytes:
+def read_capped(stream: BinaryIO, max_bytes: int, chunk: int = 1 << 20) -> bytearray:
+    """Read a stream to its end into one buffer, stopping once it passes ``max_bytes``."""
+    data = bytearray()
+    while len(data) <= max_bytes:
+        block = stream.read(chunk)
+        if not block:
+            break
+        data += block
+    return data
+
+
+def read_bytes(path: str | Path, max_bytes: int = MAX_BYTES) -> bytearray:
     """Return the decompressed content of ``path`` (gzip or raw), at most ``max_bytes``.
 
     Raises DigitnetError naming the file for a missing, unreadable, corrupt,
@@ -45,9 +57,9 @@ def read_bytes(path: str | Path, max_bytes: int = MAX_BYTES) -> bytes:
             f.seek(0)
             if head == GZIP_MAGIC:
                 with gzip.GzipFile(fileobj=f, mode="rb") as gz:
-                    data = gz.read(max_bytes + 1)  # reads to the end: CRC is checked
+                    data = read_capped(gz, max_bytes)  # to the end: the CRC is checked
             else:
-                data = f.read(max_bytes + 1)
+                data = read_capped(f, max_bytes)
     except FileNotFoundError:
         raise DigitnetError(f"{path}: no such file") from None
     except IsADirectoryError:
@@ -63,13 +75,13 @@ def read_bytes(path: str | Path, max_bytes: int = MAX_BYTES) -> bytes:
     return data
 
 
-def sha256_of(data: bytes) -> str:
+def sha256_of(data: bytes | bytearray) -> str:
     """Hex SHA-256 of ``data``."""
     return hashlib.sha256(data).hexdigest()
 
 
-def parse_idx(data: bytes, name: str = "<bytes>") -> np.ndarray:
-    """Parse IDX bytes into a read-only uint8 array, after checking the header.
+def parse_idx(data: bytes | bytearray, name: str = "<bytes>") -> np.ndarray:
+    """Parse IDX bytes into a uint8 array (a view of ``data``), after checking the header.
 
     Returns an array of shape (N,) for labels or (N, rows, cols) for images.
     The declared size must equal the bytes present exactly (no more, no less).

@@ -165,7 +165,7 @@ def candidates(folder: Path, f: DataFile) -> Iterator[Path]:
             yield p
 
 
-def verify(path: Path, f: DataFile) -> bytes:
+def verify(path: Path, f: DataFile) -> bytearray:
     """Return the decompressed content of ``path`` if its SHA-256 matches ``f``; else raise."""
     data = read_bytes(path)
     digest = sha256_of(data)
@@ -183,7 +183,7 @@ def warn(message: str) -> None:
 
 def find_local(
     info: DatasetInfo, role: str, data_dir: str | Path | None = None
-) -> tuple[Path, bytes] | None:
+) -> tuple[Path, bytearray] | None:
     """The first local copy of a file that verifies, with its content; None if none does."""
     f = info.files[role]
     for folder in search_dirs(info, data_dir):

@@ -58,23 +58,29 @@ class CSR:
     values: np.ndarray  # (nnz,) float
 
     @classmethod
-    def from_dense(cls, x: np.ndarray, chunk: int = 4096) -> CSR:
-        """CSR of x (N, n_in), built chunk by chunk to bound temporary memory."""
-        indptr = np.zeros(len(x) + 1, np.int64)
-        indices, values = [], []
-        for start in range(0, len(x), chunk):
-            block = x[start : start + chunk]
+    def from_rows(
+        cls, x: np.ndarray, dtype: np.dtype, scale: float = 1.0, chunk: int = 4096
+    ) -> CSR:
+        """CSR of x (N, ...) flattened per row and multiplied by ``scale``, stored as ``dtype``.
+
+        uint8 images go in with scale 1/255, so no dense float copy is ever made. The
+        arrays are allocated once at their exact size (a first pass counts non-zeros).
+        """
+        flat = x.reshape(len(x), -1)
+        counts = np.zeros(len(flat), np.int64)
+        for start in range(0, len(flat), chunk):
+            counts[start : start + chunk] = np.count_nonzero(flat[start : start + chunk], axis=1)
+        indptr = np.zeros(len(flat) + 1, np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        indices = np.empty(int(indptr[-1]), np.int32)
+        values = np.empty(int(indptr[-1]), dtype)
+        for start in range(0, len(flat), chunk):
+            block = flat[start : start + chunk]
             rows, cols = np.nonzero(block)
-            indptr[start + 1 : start + 1 + len(block)] = np.bincount(rows, minlength=len(block))
-            indices.append(cols.astype(np.int32))
-            values.append(block[rows, cols])
-        np.cumsum(indptr, out=indptr)
-        dtype = x.dtype
-        return cls(
-            indptr,
-            np.concatenate(indices) if indices else np.empty(0, np.int32),
-            np.concatenate(values) if values else np.empty(0, dtype),
-        )
+            lo, hi = indptr[start], indptr[start + len(block)]
+            indices[lo:hi] = cols
+            np.multiply(block[rows, cols], scale, out=values[lo:hi], dtype=dtype, casting="unsafe")
+        return cls(indptr, indices, values)
 
 
 def _compile():
@@ -152,12 +158,13 @@ def _compile():
 class FastSGD:
     """Runs epochs of the kernel on a model, in chunks so a progress bar can move.
 
-    x (N, n_in) float inputs; labels (N,) ints.
+    x (N, n_in) inputs, or uint8 images (N, H, W) (scaled by 1/255); labels (N,) ints.
     """
 
     def __init__(self, model: Sequential, x: np.ndarray, labels: np.ndarray, learning_rate: float):
         self.model = model
-        self.csr = CSR.from_dense(np.asarray(x, dtype=model.dtype))
+        scale = 1 / 255 if x.dtype == np.uint8 else 1.0
+        self.csr = CSR.from_rows(x, model.dtype, scale)
         self.labels = np.ascontiguousarray(labels, dtype=np.int64)
         self.learning_rate = float(learning_rate)
         self.kernel = _compile()

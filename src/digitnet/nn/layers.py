@@ -61,7 +61,9 @@ class Dense(Layer):
 
     def forward(self, x: np.ndarray, train: bool = False) -> np.ndarray:
         self.x = x
-        return x @ self.weight.T + self.bias
+        z = x @ self.weight.T
+        z += self.bias  # in place: no second (N, n_out) array
+        return z
 
     def backward(self, grad_y: np.ndarray) -> np.ndarray:
         delta = grad_y  # δ = ∂C/∂z for this layer, one row per example

@@ -56,12 +56,12 @@ class Sequential:
         for name, p in self.parameters().items():
             p[...] = tensors[name]
 
-    def predict_proba(self, x: np.ndarray, batch_size: int = 10_000) -> np.ndarray:
+    def predict_proba(self, x: np.ndarray, batch_size: int = 2048) -> np.ndarray:
         """Output activations (N, n_out), computed in batches without caching."""
         out = [self.forward(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]
         return np.concatenate(out) if out else np.empty((0, self.n_out), self.dtype)
 
-    def predict(self, x: np.ndarray, batch_size: int = 10_000) -> np.ndarray:
+    def predict(self, x: np.ndarray, batch_size: int = 2048) -> np.ndarray:
         """The most active output for each input: (N,) int64."""
         return self.predict_proba(x, batch_size).argmax(axis=1)
 

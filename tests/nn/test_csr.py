@@ -1,0 +1,33 @@
+"""The fast path's sparse rows equal the dense inputs they come from."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from digitnet.data import to_inputs
+from digitnet.nn.fast import CSR
+
+
+def dense(csr: CSR, n_in: int) -> np.ndarray:
+    out = np.zeros((len(csr.indptr) - 1, n_in), csr.values.dtype)
+    for r in range(len(out)):
+        lo, hi = csr.indptr[r], csr.indptr[r + 1]
+        out[r, csr.indices[lo:hi]] = csr.values[lo:hi]
+    return out
+
+
+def test_uint8_images_scaled_without_a_dense_copy():
+    rng = np.random.default_rng(0)
+    images = (rng.random((37, 6, 5)) > 0.7) * rng.integers(1, 256, (37, 6, 5))
+    images = images.astype(np.uint8)
+    images[3] = 0  # an empty row
+    csr = CSR.from_rows(images, np.dtype(np.float32), 1 / 255, chunk=8)
+    assert csr.values.dtype == np.float32 and csr.indices.dtype == np.int32
+    np.testing.assert_array_equal(dense(csr, 30), to_inputs(images))
+    assert csr.indptr[4] == csr.indptr[3]
+
+
+def test_float_inputs_kept_as_they_are():
+    x = np.array([[0.0, 0.5, 0.0], [0.25, 0.0, 1.0]])
+    csr = CSR.from_rows(x, np.dtype(np.float64))
+    np.testing.assert_array_equal(dense(csr, 3), x)
