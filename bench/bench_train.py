@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -107,25 +106,30 @@ def inference(x, repeats: int) -> dict[str, float]:
     return out
 
 
+MEASURE = """
+import resource, subprocess, sys, time
+start = time.perf_counter()
+subprocess.run(sys.argv[1:], check=True, capture_output=True)
+seconds = time.perf_counter() - start
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, seconds)
+"""
+
+
 def whole_run(data_dir: str | None) -> tuple[float, float]:
-    """Peak RSS (MB) and wall seconds of `digitnet train` (30 epochs) in a child process."""
+    """Peak RSS (MB) and wall seconds of `digitnet train` (30 epochs).
+
+    A small intermediate Python starts the command and reads its max RSS: measured
+    from this (large) process, a forked child would count our pages too.
+    """
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [
-            sys.executable,
-            "-m",
-            "digitnet",
-            "train",
-            "--quiet",
-            "--out",
-            str(Path(tmp) / "m.safetensors"),
-        ]
+        cmd = [sys.executable, "-m", "digitnet", "train", "--quiet"]
+        cmd += ["--out", str(Path(tmp) / "m.safetensors")]
         if data_dir:
             cmd += ["--data-dir", data_dir]
-        start = time.perf_counter()
-        subprocess.run(cmd, check=True, capture_output=True)
-        seconds = time.perf_counter() - start
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return peak_kb / 1024, seconds
+        out = subprocess.run(
+            [sys.executable, "-c", MEASURE, *cmd], check=True, capture_output=True, text=True
+        ).stdout.split()
+    return int(out[0]) / 1024, float(out[1])
 
 
 def main() -> None:

@@ -112,6 +112,12 @@ def build_parser() -> Parser:
         "--out", type=Path, help="model file (default: models/DATASET-SIZES.safetensors)"
     )
     p.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    p.add_argument(
+        "--keep",
+        choices=["best", "last"],
+        default="best",
+        help="save the epoch with the best validation accuracy (default) or the last one",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     data_dir_option(p)
     p.set_defaults(func=cmd_train)
@@ -253,6 +259,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             validation=(xva, yva),
             on_epoch=report,
             progress=None if not args.quiet else False,
+            keep_best=args.keep == "best",
         )
     except KeyboardInterrupt:
         partial = out.with_name(out.stem + ".interrupted.safetensors")
@@ -263,6 +270,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
     seconds = time.perf_counter() - start
     correct = evaluate(model, xte, yte)
+    kept = history.epochs[history.kept_epoch]
+    print(f"Kept epoch {kept.epoch} ({args.keep}: {kept.correct} / {kept.total} on validation)")
     print(
         f"Test accuracy: {correct} / {len(yte)} ({correct / len(yte):.2%}); "
         f"trained in {seconds:.1f} s ({history.engine})"

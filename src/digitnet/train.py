@@ -42,9 +42,19 @@ class History:
 
     epochs: list[EpochRecord] = field(default_factory=list)
     engine: str = "numpy"
+    kept_epoch: int | None = None  # the epoch whose parameters the model ends with
+
+    def best(self) -> EpochRecord | None:
+        """The epoch with the most validation inputs right (the earliest among ties)."""
+        scored = [e for e in self.epochs if e.correct is not None]
+        return max(scored, key=lambda e: e.correct) if scored else None
 
     def to_dict(self) -> dict:
-        return {"engine": self.engine, "epochs": [asdict(e) for e in self.epochs]}
+        return {
+            "engine": self.engine,
+            "kept_epoch": self.kept_epoch,
+            "epochs": [asdict(e) for e in self.epochs],
+        }
 
 
 def as_inputs(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
@@ -84,6 +94,7 @@ def fit(
     on_epoch: EpochCallback | None = None,
     progress: bool | None = None,
     use_fast: bool = True,
+    keep_best: bool = False,
 ) -> History:
     """Train ``model`` in place by mini-batch SGD on x and labels (N,).
 
@@ -91,8 +102,10 @@ def fit(
     sparsely and never makes a dense float copy), or float inputs (N, n_in).
 
     After each epoch the model is evaluated on ``validation`` (x, labels) if given,
-    and ``on_epoch`` is called with the record. ``progress`` draws a bar on stderr
-    (default: when stderr is a terminal).
+    and ``on_epoch`` is called with the record. With ``keep_best`` and validation data
+    the model ends with the parameters of its best validation epoch (the test data is
+    never looked at). ``progress`` draws a bar on stderr (default: when stderr is a
+    terminal).
     """
     labels = np.asarray(labels, dtype=np.int64)
     n = len(x)
@@ -106,6 +119,7 @@ def fit(
         x = as_inputs(x, model.dtype)
         y = one_hot(labels, model.n_out, model.dtype)
     history = History(engine="numpy+numba" if runner else "numpy")
+    best: dict[str, np.ndarray] | None = None
     batches = -(-n // mini_batch_size)
     chunk = max(1, batches // 50) * mini_batch_size  # progress updates ~50 times an epoch
 
@@ -133,8 +147,14 @@ def fit(
             record.correct = evaluate(model, *validation)
             record.total = len(validation[1])
         history.epochs.append(record)
+        history.kept_epoch = epoch
+        if keep_best and validation is not None and history.best() is record:
+            best = {name: p.copy() for name, p in model.parameters().items()}
         if on_epoch:
             on_epoch(record)
+    if best is not None:
+        model.load_parameters(best)
+        history.kept_epoch = history.best().epoch
     return history
 
 

@@ -110,3 +110,42 @@ def test_network_book_interface_with_book_style_data(capsys):
     assert net.feedforward(x[:3]).shape == (3, 10)
     assert [w.shape for w in net.weights] == [(8, 20), (10, 8)]
     assert net.evaluate(test_data) == scores[-1]
+
+
+def test_keep_best_ends_with_the_best_validation_epoch():
+    x, labels = toy_data()
+    validation = (x[:200], labels[:200])
+
+    def run(keep_best: bool, snapshots: list):
+        rng = np.random.default_rng(2)
+        model = build(ModelSpec.from_sizes([20, 7, 10]), rng, np.float64)
+
+        def snap(record):
+            snapshots.append({k: v.copy() for k, v in model.parameters().items()})
+
+        history = fit(
+            model,
+            losses.get("quadratic"),
+            x[200:],
+            labels[200:],
+            6,
+            10,
+            3.0,
+            rng,
+            validation=validation,
+            on_epoch=snap,
+            progress=False,
+            keep_best=keep_best,
+        )
+        return model, history
+
+    snapshots: list = []
+    model, history = run(True, snapshots)
+    best = history.best()
+    assert history.kept_epoch == best.epoch
+    assert best.correct == max(e.correct for e in history.epochs)
+    for name, p in model.parameters().items():
+        np.testing.assert_array_equal(p, snapshots[best.epoch][name])
+    last_model, last_history = run(False, [])
+    assert last_history.kept_epoch == 5
+    np.testing.assert_array_equal(last_model.parameters()["0.weight"], snapshots[5]["0.weight"])
