@@ -133,11 +133,30 @@ def test_sizes_that_do_not_fit_the_data(data_dir, tmp_path):
     assert "784" in line
 
 
-def test_missing_data_offline_names_the_files(tmp_path):
-    env = {"DIGITNET_DATA": str(tmp_path), "DIGITNET_CACHE": str(tmp_path / "cache")}
-    # no mirror is reachable from the test machine; to be sure, point them at nothing
-    result = run("evaluate", str(tmp_path / "m.safetensors"), env_extra=env)
-    assert "no such file" in one_line_error(result)
+def test_offline_with_no_data_names_the_four_files(tmp_path):
+    env = {
+        "DIGITNET_DATA": str(tmp_path),
+        "DIGITNET_CACHE": str(tmp_path / "cache"),
+        "DIGITNET_MIRRORS": "http://127.0.0.1:9/{dataset}/",  # the discard port: refused
+    }
+    for args in (["data", "fetch", "--dataset", "mnist"], ["train", "--out", str(tmp_path / "m")]):
+        line = one_line_error(run(*args, env_extra=env))
+        for name in (
+            "train-images-idx3-ubyte",
+            "train-labels-idx1-ubyte",
+            "t10k-images-idx3-ubyte",
+            "t10k-labels-idx1-ubyte",
+        ):
+            assert name in line
+        assert "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db" in line
+        assert "127.0.0.1:9" in line
+    assert not (tmp_path / "cache" / "mnist").exists() or not any(
+        (tmp_path / "cache" / "mnist").iterdir()
+    )
+
+
+def test_missing_model_file(tmp_path):
+    assert "no such file" in one_line_error(run("evaluate", str(tmp_path / "m.safetensors")))
 
 
 def test_data_where_and_check(data_dir):

@@ -29,6 +29,7 @@ from digitnet.progress import Bar
 
 ENV_DATA_DIR = "DIGITNET_DATA"
 ENV_CACHE_DIR = "DIGITNET_CACHE"
+ENV_MIRRORS = "DIGITNET_MIRRORS"
 DOWNLOAD_TIMEOUT_S = 30
 CHUNK = 1 << 16
 
@@ -139,6 +140,16 @@ def cache_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("digitnet"))
+
+
+def mirrors(info: DatasetInfo) -> tuple[str, ...]:
+    """Base URLs to download from: ``DIGITNET_MIRRORS`` if set, else the table's.
+
+    ``DIGITNET_MIRRORS`` holds space-separated URLs in which ``{dataset}`` stands for
+    the dataset's name, e.g. ``https://example.org/data/{dataset}/``.
+    """
+    env = os.environ.get(ENV_MIRRORS, "").split()
+    return tuple(m.replace("{dataset}", info.name) for m in env) if env else info.mirrors
 
 
 def search_dirs(info: DatasetInfo, data_dir: str | Path | None = None) -> list[Path]:
@@ -294,7 +305,7 @@ def obtain(
         local = find_local(info, role, data_dir)
         if local is None and allow_download:
             try:
-                local = download(info.files[role], info.mirrors, cache_dir() / info.name)
+                local = download(info.files[role], mirrors(info), cache_dir() / info.name)
             except DigitnetError as e:
                 why = str(e)
         if local is None:
