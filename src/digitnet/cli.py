@@ -336,7 +336,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
             x = preprocess_file(path).reshape(1, 784)
         except NoDigitError as e:
             results.append({"file": str(path), "digit": None, "error": "no digit found"})
-            print(f"{e}", file=sys.stderr) if args.json else print(f"{path}: no digit found")
+            print(e, file=sys.stderr if args.json else sys.stdout)
             status = EXIT_ERROR
             continue
         except DigitnetError as e:
