@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digitnet.config import ModelSpec
+from digitnet.config import ModelSpec, TrainConfig
 from digitnet.data import load_all, to_inputs
 from digitnet.nn import build, losses
 from digitnet.train import fit
@@ -41,9 +41,7 @@ def digitnet_epochs(x, labels, mini_batch_size: int, epochs: int, use_fast: bool
         losses.get("quadratic"),
         x,
         labels,
-        epochs,
-        mini_batch_size,
-        3.0,
+        TrainConfig(epochs=epochs, mini_batch_size=mini_batch_size, monitor_training=False),
         rng,
         progress=False,
         use_fast=use_fast,

@@ -169,28 +169,24 @@ def test_data_where_and_check(data_dir):
 
 
 def test_interrupted_training_saves_what_it_had(monkeypatch, tmp_path, data_dir, capsys):
-    import digitnet.train
+    import digitnet.cli.train
+    from digitnet import checkpoint
 
-    def interrupted(*args, **kwargs):
-        raise KeyboardInterrupt
+    real_line = digitnet.cli.train.epoch_line
 
-    monkeypatch.setattr(digitnet.train, "fit", interrupted)
+    def interrupt_on_second_epoch(record, verbose):
+        if record.epoch == 1:
+            raise KeyboardInterrupt  # as Ctrl-C inside the training loop would
+        return real_line(record, verbose)
+
+    monkeypatch.setattr(digitnet.cli.train, "epoch_line", interrupt_on_second_epoch)
     out = tmp_path / "m.safetensors"
-    status = cli.main(
-        [
-            "train",
-            "--epochs",
-            "1",
-            "--limit",
-            "100",
-            "--out",
-            str(out),
-            "--data-dir",
-            str(data_dir),
-            "--quiet",
-        ]
-    )
+    argv = ["train", "--epochs", "3", "--limit", "500", "--out", str(out), "--quiet"]
+    status = cli.main([*argv, "--data-dir", str(data_dir)])
     assert status == 130
     assert not out.exists()
-    assert Path(tmp_path / "m.interrupted.safetensors").exists()
-    assert "interrupted" in capsys.readouterr().err
+    aside = tmp_path / "m.interrupted.safetensors"
+    ckpt = checkpoint.load(aside)
+    assert ckpt.training["interrupted"] is True
+    assert ckpt.training["history"]["kept_epoch"] == 0
+    assert "epoch 0 saved in" in capsys.readouterr().err

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from digitnet.config import ModelSpec
+from digitnet.config import ModelSpec, TrainConfig
 from digitnet.data import to_inputs
 from digitnet.nn import Network, build, losses
 from digitnet.train import fit
@@ -18,13 +18,11 @@ def test_one_epoch_of_the_books_network_reaches_90_percent(mnist):
     history = fit(
         model,
         losses.get("quadratic"),
-        to_inputs(xtr),
+        xtr,
         ytr,
-        1,
-        10,
-        3.0,
+        TrainConfig(epochs=1),
         rng,
-        validation=(to_inputs(xva), yva),
+        validation=(xva, yva),
         on_epoch=lines.append,
         progress=False,
     )

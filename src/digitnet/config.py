@@ -12,14 +12,18 @@ from typing import Any
 
 from digitnet.errors import DigitnetError
 
-LAYER_TYPES = ("dense",)
+LAYER_TYPES = ("dense", "maxout", "dropout")
 
 
 @dataclass
 class ModelSpec:
     """A network: an input size and a list of layers, plus the cost it is trained with.
 
-    Each layer is a dict: ``{"type": "dense", "units": 30, "activation": "sigmoid"}``.
+    Each layer is a dict, one of:
+    ``{"type": "dense", "units": 30, "activation": "sigmoid"}`` (activation optional;
+    any name in ``digitnet.nn.activations``), ``{"type": "maxout", "units": 100,
+    "pieces": 2}``, ``{"type": "dropout", "rate": 0.5}``. A layer may name its own
+    ``"init"``; ``init`` is the default for all.
     """
 
     input_size: int = 784
@@ -43,8 +47,8 @@ class ModelSpec:
 
     @property
     def sizes(self) -> list[int]:
-        """[input, units of each layer], e.g. [784, 30, 10]."""
-        return [self.input_size] + [int(layer["units"]) for layer in self.layers]
+        """[input, units of each layer with units], e.g. [784, 30, 10]."""
+        return [self.input_size] + [int(x["units"]) for x in self.layers if "units" in x]
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -67,12 +71,31 @@ class ModelSpec:
             raise DigitnetError(f"model spec: bad input_size {self.input_size!r}")
         if not isinstance(self.layers, list) or not self.layers:
             raise DigitnetError("model spec: needs at least one layer")
+        from digitnet.nn.activations import ACTIVATIONS
+        from digitnet.nn.init import INITIALIZERS
+
         for i, layer in enumerate(self.layers):
             if not isinstance(layer, dict) or layer.get("type") not in LAYER_TYPES:
-                raise DigitnetError(f"model spec: layer {i} has no known type ({LAYER_TYPES})")
+                raise DigitnetError(f"model spec: layer {i} has no known type {LAYER_TYPES}")
+            if layer["type"] == "dropout":
+                rate = layer.get("rate")
+                if not isinstance(rate, (int, float)) or not 0 <= rate < 1:
+                    raise DigitnetError(f"model spec: layer {i} needs a 'rate' in [0, 1)")
+                continue
             units = layer.get("units")
-            if not isinstance(units, int) or units < 1:
+            if not isinstance(units, int) or isinstance(units, bool) or units < 1:
                 raise DigitnetError(f"model spec: layer {i} needs a positive 'units'")
+            if layer["type"] == "maxout":
+                pieces = layer.get("pieces")
+                if not isinstance(pieces, int) or pieces < 1:
+                    raise DigitnetError(f"model spec: layer {i} needs a positive 'pieces'")
+            act = layer.get("activation")
+            if act is not None and act not in ACTIVATIONS:
+                raise DigitnetError(f"model spec: layer {i}: unknown activation {act!r}")
+            if layer.get("init", self.init) not in INITIALIZERS:
+                raise DigitnetError(f"model spec: layer {i}: unknown init {layer.get('init')!r}")
+        if self.init not in INITIALIZERS:
+            raise DigitnetError(f"model spec: unknown init {self.init!r}")
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), sort_keys=True)
@@ -80,7 +103,15 @@ class ModelSpec:
 
 @dataclass
 class TrainConfig:
-    """How a model is trained: the book's chapter 1 run by default."""
+    """How a model is trained: the book's chapter 1 run by default.
+
+    optimizer: sgd, momentum, nesterov or adam; l2 / l1: the book's λ (on weights, scaled
+    by 1/n); schedule: constant, step, cosine or plateau (the book's halve-η rule);
+    patience: stop after this many epochs without a better validation accuracy (0: never);
+    augment: none, shift (the book's 1-pixel shifts, each epoch) or random (shifts and
+    small rotations, each epoch); expand: train on the book's expanded set (each image
+    and its four 1-pixel shifts: 250,000 images); keep: best or last epoch.
+    """
 
     dataset: str = "mnist"
     epochs: int = 30
@@ -88,6 +119,17 @@ class TrainConfig:
     learning_rate: float = 3.0
     seed: int = 0
     dtype: str = "float32"
+    optimizer: str = "sgd"
+    momentum: float = 0.9
+    l2: float = 0.0
+    l1: float = 0.0
+    schedule: str = "constant"
+    patience: int = 0
+    augment: str = "none"
+    expand: bool = False
+    shuffle: bool = True
+    keep: str = "best"
+    monitor_training: bool = True
 
     def validate(self) -> None:
         if self.epochs < 1:
@@ -100,6 +142,17 @@ class TrainConfig:
             )
         if self.dtype not in ("float32", "float64"):
             raise DigitnetError(f"dtype must be float32 or float64, got {self.dtype!r}")
+        choices = {
+            "optimizer": ("sgd", "momentum", "nesterov", "adam"),
+            "schedule": ("constant", "step", "cosine", "plateau"),
+            "augment": ("none", "shift", "random"),
+            "keep": ("best", "last"),
+        }
+        for key, allowed in choices.items():
+            if getattr(self, key) not in allowed:
+                raise DigitnetError(f"{key} must be one of {', '.join(allowed)}")
+        if self.l2 < 0 or self.l1 < 0 or self.patience < 0 or not 0 <= self.momentum < 1:
+            raise DigitnetError("l2, l1 and patience must be ≥ 0 and momentum in [0, 1)")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

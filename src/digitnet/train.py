@@ -1,33 +1,41 @@
-"""Training: the mini-batch SGD loop, evaluation, and the record of a run.
+"""Training: the mini-batch loop, evaluation, and the record of a run.
 
 ``fit`` shuffles with the run's Generator each epoch, cuts mini-batches, and for each
 one runs forward, the cost's gradient, backward and the optimiser's step. The book's
-one-hidden-layer sigmoid networks go through the compiled fast path
+one-hidden-layer sigmoid networks with plain SGD go through the compiled fast path
 (:mod:`digitnet.nn.fast`) when numba is present; the arithmetic is the same.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from digitnet.config import TrainConfig
+from digitnet.data.augment import random_transforms
 from digitnet.data.datasets import one_hot, to_inputs
 from digitnet.errors import DigitnetError
-from digitnet.nn import fast
+from digitnet.nn import fast, optim
+from digitnet.nn.losses import Cost, loss_and_backward
 from digitnet.nn.model import Sequential
-from digitnet.nn.optim import SGD
 from digitnet.progress import Bar
 
 
 @dataclass
 class EpochRecord:
-    """What one epoch did: validation results (if any) and its wall time."""
+    """One epoch: its learning rate, wall time, and cost and accuracy where measured."""
 
     epoch: int
     seconds: float
+    learning_rate: float = 0.0
+    train_cost: float | None = None
+    train_correct: int | None = None
+    train_total: int | None = None
+    cost: float | None = None  # validation
     correct: int | None = None
     total: int | None = None
 
@@ -43,6 +51,7 @@ class History:
     epochs: list[EpochRecord] = field(default_factory=list)
     engine: str = "numpy"
     kept_epoch: int | None = None  # the epoch whose parameters the model ends with
+    stopped_early: bool = False
 
     def best(self) -> EpochRecord | None:
         """The epoch with the most validation inputs right (the earliest among ties)."""
@@ -53,6 +62,7 @@ class History:
         return {
             "engine": self.engine,
             "kept_epoch": self.kept_epoch,
+            "stopped_early": self.stopped_early,
             "epochs": [asdict(e) for e in self.epochs],
         }
 
@@ -78,91 +88,181 @@ def evaluate(model: Sequential, x: np.ndarray, labels: np.ndarray) -> int:
     return int(np.sum(predict(model, x) == labels))
 
 
+def measure(
+    model: Sequential,
+    cost: Cost,
+    x: np.ndarray,
+    labels: np.ndarray,
+    penalty: float = 0.0,
+    batch_size: int = 2048,
+) -> tuple[float, int]:
+    """(mean cost + ``penalty``, number right) of the model on x and labels (N,)."""
+    total, right = 0.0, 0
+    last = model.layers[-1]
+    fused = cost.fused_with is not None and isinstance(last, cost.fused_with)
+    for i in range(0, len(x), batch_size):
+        xb = as_inputs(x[i : i + batch_size], model.dtype)
+        yb = one_hot(labels[i : i + batch_size], model.n_out, model.dtype)
+        if fused:
+            z = model.forward(xb, stop=len(model.layers) - 1)
+            total += cost.value_logits(z, yb) * len(xb)
+        else:
+            z = model.forward(xb)
+            total += cost.value(z, yb) * len(xb)
+        right += int(np.sum(z.argmax(axis=1) == labels[i : i + batch_size]))
+    return total / max(len(x), 1) + penalty, right
+
+
+def penalty(model: Sequential, config: TrainConfig, n: int) -> float:
+    """The regularisation part of the cost: (λ₂/2n) Σ w² + (λ₁/n) Σ |w|."""
+    if not (config.l2 or config.l1):
+        return 0.0
+    weights = [p for name, p in model.parameters().items() if optim.is_weight(name)]
+    l2 = sum(float(np.sum(w.astype(np.float64) ** 2)) for w in weights)
+    l1 = sum(float(np.sum(np.abs(w))) for w in weights)
+    return config.l2 / (2 * n) * l2 + config.l1 / n * l1
+
+
 EpochCallback = Callable[[EpochRecord], None]
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C during ``fit``. The model has been put back to its best epoch (with
+    keep="best") or its last complete one; ``history`` holds the epochs done."""
+
+    def __init__(self, history: History, model: Sequential) -> None:
+        super().__init__()
+        self.history = history
+        self.model = model
+
+
+def diverged(epoch: int, step: int, what: str) -> DigitnetError:
+    return DigitnetError(
+        f"training diverged at epoch {epoch}, mini-batch {step}: {what}; "
+        "try a smaller learning rate (--eta)"
+    )
 
 
 def fit(
     model: Sequential,
-    cost,
+    cost: Cost,
     x: np.ndarray,
     labels: np.ndarray,
-    epochs: int,
-    mini_batch_size: int,
-    learning_rate: float,
+    config: TrainConfig,
     rng: np.random.Generator,
     validation: tuple[np.ndarray, np.ndarray] | None = None,
     on_epoch: EpochCallback | None = None,
     progress: bool | None = None,
     use_fast: bool = True,
-    keep_best: bool = False,
 ) -> History:
-    """Train ``model`` in place by mini-batch SGD on x and labels (N,).
+    """Train ``model`` in place on x and labels (N,) as ``config`` says.
 
     x is uint8 images (N, H, W), scaled here to [0, 1] (the fast path reads them
-    sparsely and never makes a dense float copy), or float inputs (N, n_in).
-
-    After each epoch the model is evaluated on ``validation`` (x, labels) if given,
-    and ``on_epoch`` is called with the record. With ``keep_best`` and validation data
-    the model ends with the parameters of its best validation epoch (the test data is
-    never looked at). ``progress`` draws a bar on stderr (default: when stderr is a
-    terminal).
+    sparsely and never makes a dense float copy), or float inputs (N, n_in). After each
+    epoch the model is measured on ``validation`` (x, labels) if given (and on the
+    training data with ``config.monitor_training``), and ``on_epoch`` gets the record.
+    With ``config.keep == "best"`` and validation data the model ends with its best
+    validation epoch (the test data is never looked at). A cost or weight that becomes
+    NaN or infinite stops the run at once with a DigitnetError naming epoch and step.
     """
     labels = np.asarray(labels, dtype=np.int64)
     n = len(x)
-    optimizer = SGD(model.param_grad_pairs(), learning_rate)
-    runner = (
-        fast.FastSGD(model, x, labels, learning_rate)
-        if use_fast and fast.supports(model, cost, optimizer)
-        else None
+    m = config.mini_batch_size
+    optimizer = optim.make(
+        config.optimizer,
+        model.param_grad_pairs(),
+        config.learning_rate,
+        l2=config.l2,
+        l1=config.l1,
+        n_train=n,
+        momentum=config.momentum,
     )
-    if runner is None:
-        x = as_inputs(x, model.dtype)
-        y = one_hot(labels, model.n_out, model.dtype)
+    schedule = optim.schedule(config.schedule, config.learning_rate, config.epochs)
+    augmenting = config.augment != "none"
+    runner = None
+    if use_fast and fast.supports(model, cost, optimizer):
+        runner = fast.FastSGD(model, x, labels, config.learning_rate)
+    y = one_hot(labels, model.n_out, model.dtype)
+    inputs = None if runner or augmenting else as_inputs(x, model.dtype)
     history = History(engine="numpy+numba" if runner else "numpy")
-    best: dict[str, np.ndarray] | None = None
-    batches = -(-n // mini_batch_size)
-    chunk = max(1, batches // 50) * mini_batch_size  # progress updates ~50 times an epoch
+    best: tuple[int, dict[str, np.ndarray]] | None = None  # (epoch, parameters)
+    batches = -(-n // m)
+    chunk = max(1, batches // 50) * m  # the progress bar moves ~50 times an epoch
+    waited = 0
+    last_good = (-1, {name: p.copy() for name, p in model.parameters().items()})
 
-    for epoch in range(epochs):
-        start_time = time.perf_counter()
-        bar = Bar(f"Epoch {epoch}", batches, enabled=progress)
-        order = rng.permutation(n)
-        for start in range(0, n, chunk):
-            stop = min(start + chunk, n)
+    try:
+        for epoch in range(config.epochs):
+            start_time = time.perf_counter()
+            rate = schedule.rate(epoch)
+            optimizer.learning_rate = rate
+            if augmenting:
+                side = math.isqrt(x[0].size)
+                shifted = random_transforms(
+                    x.reshape(n, side, side),
+                    rng,
+                    max_shift=1 if config.augment == "shift" else 2,
+                    max_degrees=0 if config.augment == "shift" else 10,
+                )
+                if runner:
+                    runner.set_inputs(shifted)
+                else:
+                    inputs = as_inputs(shifted, model.dtype)
+            bar = Bar(f"Epoch {epoch}", batches, enabled=progress)
+            order = rng.permutation(n) if config.shuffle else np.arange(n)
+            for start in range(0, n, chunk):
+                stop = min(start + chunk, n)
+                if runner:
+                    runner.learning_rate = rate
+                    bad = runner.run(order, start, stop, m)
+                    if bad >= 0:
+                        raise diverged(epoch, bad // m, "the output became NaN or infinite")
+                else:
+                    for k in range(start, stop, m):
+                        idx = order[k : k + m]
+                        value = loss_and_backward(model, cost, inputs[idx], y[idx])
+                        if not math.isfinite(value):
+                            raise diverged(epoch, k // m, f"the cost is {value}")
+                        optimizer.step()
+                bar.update(-(-stop // m))
+            bar.close()
             if runner:
-                runner.run(order, start, stop, mini_batch_size)
+                runner.sync()
+            for name, p in model.parameters().items():
+                if not np.all(np.isfinite(p)):
+                    raise diverged(epoch, batches - 1, f"parameter {name} is not finite")
+
+            if config.keep == "last" or validation is None:
+                last_good = (epoch, {name: p.copy() for name, p in model.parameters().items()})
+            record = EpochRecord(epoch, time.perf_counter() - start_time, rate)
+            reg = penalty(model, config, n)
+            if config.monitor_training:
+                record.train_cost, record.train_correct = measure(model, cost, x, labels, reg)
+                record.train_total = n
+            if validation is not None:
+                record.cost, record.correct = measure(model, cost, *validation, penalty=reg)
+                record.total = len(validation[1])
+            history.epochs.append(record)
+            history.kept_epoch = epoch
+            if on_epoch:
+                on_epoch(record)
+            if validation is not None and history.best() is record:
+                waited = 0
+                if config.keep == "best":
+                    best = (epoch, {name: p.copy() for name, p in model.parameters().items()})
             else:
-                for k in range(start, stop, mini_batch_size):
-                    idx = order[k : min(k + mini_batch_size, stop)]
-                    a = model.forward(x[idx], train=True)
-                    model.backward(cost.grad(a, y[idx]))
-                    optimizer.step()
-            bar.update(-(-stop // mini_batch_size))
-        bar.close()
-        if runner:
-            runner.sync()
-        check_finite(model, epoch)
-        record = EpochRecord(epoch, time.perf_counter() - start_time)
-        if validation is not None:
-            record.correct = evaluate(model, *validation)
-            record.total = len(validation[1])
-        history.epochs.append(record)
-        history.kept_epoch = epoch
-        if keep_best and validation is not None and history.best() is record:
-            best = {name: p.copy() for name, p in model.parameters().items()}
-        if on_epoch:
-            on_epoch(record)
+                waited += 1
+            keep_going = schedule.observe(record.correct)
+            if (config.patience and validation is not None and waited >= config.patience) or (
+                not keep_going
+            ):
+                history.stopped_early = epoch < config.epochs - 1
+                break
+    except KeyboardInterrupt:
+        history.kept_epoch, params = best or last_good
+        model.load_parameters(params)
+        raise TrainingInterrupted(history, model) from None
     if best is not None:
-        model.load_parameters(best)
-        history.kept_epoch = history.best().epoch
+        history.kept_epoch, params = best
+        model.load_parameters(params)
     return history
-
-
-def check_finite(model: Sequential, epoch: int) -> None:
-    """Stop a run whose weights have become NaN or infinite."""
-    for name, p in model.parameters().items():
-        if not np.all(np.isfinite(p)):
-            raise DigitnetError(
-                f"training diverged at epoch {epoch}: parameter {name} is not finite; "
-                "try a smaller learning rate (--eta)"
-            )

@@ -8,7 +8,8 @@ from gradcheck import numerical_grad, relative_error
 
 from digitnet.config import ModelSpec
 from digitnet.nn import build, losses
-from digitnet.nn.layers import Dense, Sigmoid
+from digitnet.nn.activations import Sigmoid
+from digitnet.nn.layers import Dense
 from digitnet.nn.network import Network
 
 TOL = 1e-6

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from digitnet.config import ModelSpec
+from digitnet.config import ModelSpec, TrainConfig
 from digitnet.nn import build, fast, losses
-from digitnet.nn.layers import Dense, Sigmoid
+from digitnet.nn.activations import Sigmoid
+from digitnet.nn.layers import Dense
 from digitnet.nn.model import Sequential
 from digitnet.nn.network import Network
 from digitnet.nn.optim import SGD
@@ -57,9 +58,7 @@ def train_toy(seed: int, use_fast: bool, dtype=np.float64, mini_batch_size=10):
         losses.get("quadratic"),
         x,
         labels,
-        2,
-        mini_batch_size,
-        3.0,
+        TrainConfig(epochs=2, mini_batch_size=mini_batch_size, learning_rate=3.0),
         rng,
         progress=False,
         use_fast=use_fast,
@@ -128,14 +127,11 @@ def test_keep_best_ends_with_the_best_validation_epoch():
             losses.get("quadratic"),
             x[200:],
             labels[200:],
-            6,
-            10,
-            3.0,
+            TrainConfig(epochs=6, keep="best" if keep_best else "last", monitor_training=False),
             rng,
             validation=validation,
             on_epoch=snap,
             progress=False,
-            keep_best=keep_best,
         )
         return model, history
 

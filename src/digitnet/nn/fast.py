@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from digitnet.nn.layers import Dense, Sigmoid
+from digitnet.nn.activations import Sigmoid
+from digitnet.nn.layers import Dense
 from digitnet.nn.losses import Quadratic
 from digitnet.nn.model import Sequential
 from digitnet.nn.optim import SGD
@@ -45,6 +46,7 @@ def supports(model: Sequential, cost: object, optimizer: object) -> bool:
         kinds == [Dense, Sigmoid, Dense, Sigmoid]
         and isinstance(cost, Quadratic)
         and type(optimizer) is SGD
+        and not optimizer.regularised
         and available()
     )
 
@@ -94,6 +96,9 @@ def _compile():
     def sgd_batches(indptr, indices, values, labels, order, start, stop, m, eta, w1t, b1, w2t, b2):
         """Mini-batches order[start:stop] (m at a time) of SGD on a 1-hidden-layer network.
 
+        Returns -1, or the position in ``order`` of the first mini-batch whose output
+        became NaN or infinite (nothing of that mini-batch is applied).
+
         w1t (n_in, width) and b1 (width,) are the first layer's transposed weights and
         biases, their width padded to a multiple of 8 so the sparse loops vectorise
         without a remainder; w2t (n_hidden, n_out) and b2 (n_out,) the second layer's.
@@ -127,6 +132,8 @@ def _compile():
                     z = b2[o]
                     for h in range(n_hidden):
                         z += a1[i, h] * w2t[h, o]
+                    if not np.isfinite(z):
+                        return k0
                     a = one / (one + np.exp(-z))
                     y = one if o == labels[r] else 0 * one
                     d2[i, o] = scale * (a - y) * a * (one - a)
@@ -150,6 +157,7 @@ def _compile():
                     v = values[p]
                     for h in range(width):
                         w1t[j, h] += v * d1[i, h]
+        return -1
 
     _kernel = sgd_batches
     return _kernel
@@ -163,8 +171,7 @@ class FastSGD:
 
     def __init__(self, model: Sequential, x: np.ndarray, labels: np.ndarray, learning_rate: float):
         self.model = model
-        scale = 1 / 255 if x.dtype == np.uint8 else 1.0
-        self.csr = CSR.from_rows(x, model.dtype, scale)
+        self.set_inputs(x)
         self.labels = np.ascontiguousarray(labels, dtype=np.int64)
         self.learning_rate = float(learning_rate)
         self.kernel = _compile()
@@ -176,10 +183,17 @@ class FastSGD:
         self.b1[: first.n_out] = first.bias
         self.w2t = np.ascontiguousarray(second.weight.T)
 
-    def run(self, order: np.ndarray, start: int, stop: int, mini_batch_size: int) -> None:
-        """Train on the mini-batches order[start:stop]; start must begin a mini-batch."""
+    def set_inputs(self, x: np.ndarray) -> None:
+        """Train on new inputs from now on (the same examples, e.g. augmented anew)."""
+        scale = 1 / 255 if x.dtype == np.uint8 else 1.0
+        self.csr = CSR.from_rows(x, self.model.dtype, scale)
+
+    def run(self, order: np.ndarray, start: int, stop: int, mini_batch_size: int) -> int:
+        """Train on the mini-batches order[start:stop]; start must begin a mini-batch.
+
+        Returns -1, or the position in ``order`` of a mini-batch that diverged."""
         second = self.model.dense_layers[1]
-        self.kernel(
+        return self.kernel(
             self.csr.indptr,
             self.csr.indices,
             self.csr.values,

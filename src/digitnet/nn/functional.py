@@ -37,3 +37,35 @@ def quadratic_cost(a: np.ndarray, y: np.ndarray) -> float:
 def quadratic_cost_grad(a: np.ndarray, y: np.ndarray) -> np.ndarray:
     """∂C/∂a of the quadratic cost, shape (n, k): (a − y) / n."""
     return (a - y) / a.dtype.type(len(a))
+
+
+def softplus(z: np.ndarray) -> np.ndarray:
+    """ln(1 + e^z), without overflow for any z."""
+    return np.logaddexp(0, z)
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of logits z (N, k), stable for any z (the row max is subtracted)."""
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def log_softmax(z: np.ndarray) -> np.ndarray:
+    """Row-wise ln softmax(z) (N, k), stable: z − max − ln Σ e^(z − max)."""
+    shifted = z - z.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def relu(z: np.ndarray) -> np.ndarray:
+    """max(0, z)."""
+    return np.maximum(z, 0)
+
+
+def leaky_relu(z: np.ndarray, alpha: float = 0.01) -> np.ndarray:
+    """z for z > 0, αz otherwise."""
+    return np.where(z > 0, z, z * z.dtype.type(alpha))
+
+
+def elu(z: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+    """z for z > 0, α(e^z − 1) otherwise (expm1 on the negative part only: no overflow)."""
+    return np.where(z > 0, z, z.dtype.type(alpha) * np.expm1(np.minimum(z, 0)))

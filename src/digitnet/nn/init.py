@@ -25,7 +25,25 @@ def scaled_normal(n_in: int, n_out: int, rng: np.random.Generator, dtype: np.dty
     return w, b
 
 
-INITIALIZERS: dict[str, Initializer] = {"normal": normal, "scaled-normal": scaled_normal}
+def glorot(n_in: int, n_out: int, rng: np.random.Generator, dtype: np.dtype):
+    """Glorot / Xavier uniform: weights U(−r, r) with r = √(6 / (n_in + n_out)); biases 0."""
+    r = np.sqrt(6 / (n_in + n_out))
+    w = rng.uniform(-r, r, (n_out, n_in)).astype(dtype)
+    return w, np.zeros(n_out, dtype)
+
+
+def he(n_in: int, n_out: int, rng: np.random.Generator, dtype: np.dtype):
+    """He / Kaiming normal, for ReLU layers: weights N(0, 2/n_in); biases 0."""
+    w = (rng.standard_normal((n_out, n_in)) * np.sqrt(2 / n_in)).astype(dtype)
+    return w, np.zeros(n_out, dtype)
+
+
+INITIALIZERS: dict[str, Initializer] = {
+    "normal": normal,
+    "scaled-normal": scaled_normal,
+    "glorot": glorot,
+    "he": he,
+}
 
 
 def get(name: str) -> Initializer:

@@ -8,16 +8,14 @@
 
 The four equations of backpropagation (chapter 2) fall across two layers:
 ``Dense.backward`` computes BP3 and BP4 (the parameter gradients) and the first half
-of BP2 (w^T δ); the activation layer's ``backward`` multiplies by σ'(z), which gives
-BP1 on the output layer and finishes BP2 on the hidden ones.
+of BP2 (w^T δ); the activation layer's ``backward`` (:mod:`digitnet.nn.activations`)
+multiplies by σ'(z), which gives BP1 on the output layer and finishes BP2 on the
+hidden ones.
 """
 
 from __future__ import annotations
 
 import numpy as np
-
-from digitnet.errors import DigitnetError
-from digitnet.nn import functional as F
 
 
 class Layer:
@@ -78,25 +76,57 @@ class Dense(Layer):
         return {"weight": self.grad_weight, "bias": self.grad_bias}
 
 
-class Sigmoid(Layer):
-    """a = σ(z), element-wise; backward multiplies by σ'(z) = a(1 − a)."""
+class Maxout(Dense):
+    """Maxout units (Goodfellow et al. 2013): each of ``units`` outputs is the largest of
+    ``pieces`` linear functions of the input.
+
+    weight is (units * pieces, n_in), bias (units * pieces,); row u * pieces + k is
+    piece k of unit u. Input (N, n_in), output (N, units). Backward sends each unit's
+    gradient to the piece that won.
+    """
+
+    def __init__(self, weight: np.ndarray, bias: np.ndarray, pieces: int) -> None:
+        super().__init__(weight, bias)
+        if weight.shape[0] % pieces:
+            raise ValueError(f"Maxout: {weight.shape[0]} rows is not a multiple of {pieces}")
+        self.pieces = pieces
+
+    @property
+    def n_out(self) -> int:
+        return self.weight.shape[0] // self.pieces
 
     def forward(self, x: np.ndarray, train: bool = False) -> np.ndarray:
-        self.a = F.sigmoid(x)
-        return self.a
+        z = super().forward(x, train).reshape(len(x), -1, self.pieces)
+        self.winner = z.argmax(axis=2)  # (N, units)
+        return np.take_along_axis(z, self.winner[..., None], axis=2)[..., 0]
 
     def backward(self, grad_y: np.ndarray) -> np.ndarray:
-        return grad_y * (self.a * (1 - self.a))  # BP1 / BP2: ⊙ σ'(z)
+        grad_z = np.zeros((len(grad_y), self.n_out, self.pieces), grad_y.dtype)
+        np.put_along_axis(grad_z, self.winner[..., None], grad_y[..., None], axis=2)
+        return super().backward(grad_z.reshape(len(grad_y), -1))
 
 
-ACTIVATIONS: dict[str, type[Layer]] = {"sigmoid": Sigmoid}
+class Dropout(Layer):
+    """Inverted dropout: in training each input is kept with probability 1 − rate and
+    scaled by 1/(1 − rate), so nothing changes at test time (an identity then).
 
+    The mask comes from the Generator handed in, so a seed reproduces a run.
+    """
 
-def activation(name: str) -> Layer:
-    """A new activation layer called ``name``."""
-    try:
-        return ACTIVATIONS[name]()
-    except KeyError:
-        raise DigitnetError(
-            f"unknown activation {name!r} (known: {', '.join(ACTIVATIONS)})"
-        ) from None
+    def __init__(self, rate: float, rng: np.random.Generator) -> None:
+        if not 0 <= rate < 1:
+            raise ValueError(f"Dropout: rate must be in [0, 1), got {rate}")
+        self.rate = rate
+        self.rng = rng
+        self.mask: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray, train: bool = False) -> np.ndarray:
+        if not train or self.rate == 0:
+            self.mask = None
+            return x
+        keep = 1 - self.rate
+        self.mask = (self.rng.random(x.shape, dtype=x.dtype) < keep) / x.dtype.type(keep)
+        return x * self.mask
+
+    def backward(self, grad_y: np.ndarray) -> np.ndarray:
+        return grad_y if self.mask is None else grad_y * self.mask

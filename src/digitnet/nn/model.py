@@ -6,7 +6,8 @@ import numpy as np
 
 from digitnet.config import ModelSpec
 from digitnet.nn import init as initializers
-from digitnet.nn.layers import Dense, Layer, activation
+from digitnet.nn.activations import activation
+from digitnet.nn.layers import Dense, Dropout, Layer, Maxout
 
 
 class Sequential:
@@ -20,17 +21,24 @@ class Sequential:
         self.layers = layers
         self.dtype = np.dtype(dtype)
 
-    def forward(self, x: np.ndarray, train: bool = False) -> np.ndarray:
-        """Output activations (N, n_out) for inputs x (N, n_in)."""
+    def forward(self, x: np.ndarray, train: bool = False, stop: int | None = None) -> np.ndarray:
+        """Output activations (N, n_out) for inputs x (N, n_in).
+
+        ``stop`` ends before layer ``stop`` (e.g. ``len(layers) - 1``: the output
+        layer's weighted input z, without its activation).
+        """
         a = np.asarray(x, dtype=self.dtype)
-        for layer in self.layers:
+        for layer in self.layers[:stop]:
             a = layer.forward(a, train)
         return a
 
-    def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        """Backpropagate ∂C/∂a of the last forward; fills every layer's gradients."""
+    def backward(self, grad_output: np.ndarray, start: int | None = None) -> np.ndarray:
+        """Backpropagate ∂C/∂(output of the last forward); fills every layer's gradients.
+
+        ``start`` begins below layer ``start`` (then grad_output is ∂C/∂ of its input).
+        """
         g = grad_output
-        for layer in reversed(self.layers):
+        for layer in reversed(self.layers[:start]):
             g = layer.backward(g)
         return g
 
@@ -46,10 +54,10 @@ class Sequential:
             f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.grads().items()
         }
 
-    def param_grad_pairs(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """(parameter, gradient) pairs for an optimiser."""
+    def param_grad_pairs(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
+        """(name, parameter, gradient) for an optimiser."""
         grads = self.gradients()
-        return [(p, grads[name]) for name, p in self.parameters().items()]
+        return [(name, p, grads[name]) for name, p in self.parameters().items()]
 
     def load_parameters(self, tensors: dict[str, np.ndarray]) -> None:
         """Copy arrays into the parameters of the same names (shapes must match)."""
@@ -77,17 +85,29 @@ class Sequential:
 def build(
     spec: ModelSpec, rng: np.random.Generator, dtype: np.dtype | str = np.float32
 ) -> Sequential:
-    """A new Sequential for ``spec``, its weights drawn from ``rng`` with ``spec.init``."""
+    """A new Sequential for ``spec``, its weights drawn from ``rng`` with ``spec.init``.
+
+    Dropout layers draw their masks from ``rng`` too, so one seed fixes a whole run.
+    """
     spec.validate()
     dtype = np.dtype(dtype)
-    make = initializers.get(spec.init)
     layers: list[Layer] = []
     n_in = spec.input_size
     for layer_spec in spec.layers:
+        kind = layer_spec["type"]
+        if kind == "dropout":
+            layers.append(Dropout(float(layer_spec["rate"]), rng))
+            continue
         units = int(layer_spec["units"])
-        w, b = make(n_in, units, rng, dtype)
-        layers.append(Dense(w, b))
-        if layer_spec.get("activation"):
-            layers.append(activation(layer_spec["activation"]))
+        make = initializers.get(layer_spec.get("init", spec.init))
+        if kind == "maxout":
+            pieces = int(layer_spec["pieces"])
+            w, b = make(n_in, units * pieces, rng, dtype)
+            layers.append(Maxout(w, b, pieces))
+        else:
+            w, b = make(n_in, units, rng, dtype)
+            layers.append(Dense(w, b))
+            if layer_spec.get("activation"):
+                layers.append(activation(layer_spec["activation"]))
         n_in = units
     return Sequential(layers, dtype)

@@ -1,0 +1,106 @@
+"""Using a trained model: ``digitnet evaluate`` and ``digitnet predict``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from digitnet.cli.common import EXIT_ERROR, data_dir_option
+from digitnet.errors import DigitnetError
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("evaluate", help="test accuracy of a model, per digit")
+    p.add_argument("model", type=Path)
+    p.add_argument("--split", choices=["test", "validation", "train"], default="test")
+    data_dir_option(p)
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("predict", help="read single-digit images (PNG, JPEG, ...)")
+    p.add_argument(
+        "paths",
+        nargs="+",
+        type=Path,
+        metavar="[MODEL] IMAGE",
+        help="a model file (unless --model is given), then one or more images",
+    )
+    p.add_argument("--model", type=Path, help="model file")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.set_defaults(func=cmd_predict)
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from digitnet import checkpoint
+    from digitnet.data import load
+    from digitnet.data.sources import dataset_info
+    from digitnet.metrics import confusion_matrix, per_class_report
+    from digitnet.train import predict
+
+    ckpt = checkpoint.load(args.model)
+    x, y = load(ckpt.dataset, args.split, args.data_dir)
+    if x[0].size != ckpt.spec.input_size:
+        raise DigitnetError(
+            f"{args.model}: model expects {ckpt.spec.input_size} inputs, "
+            f"{ckpt.dataset} has {x[0].size}"
+        )
+    predicted = predict(ckpt.model, x)
+    cm = confusion_matrix(predicted, y)
+    right = int(np.trace(cm))
+    print(
+        f"{args.model}: {ckpt.dataset} {args.split} accuracy: {right} / {len(y)} "
+        f"({right / len(y):.2%})"
+    )
+    print(per_class_report(cm, dataset_info(ckpt.dataset).classes))
+    return 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from digitnet import checkpoint
+    from digitnet.data.sources import dataset_info
+    from digitnet.vision.preprocess import NoDigitError, preprocess_file
+
+    paths = list(args.paths)
+    model_path = args.model
+    if model_path is None:
+        if len(paths) < 2 or paths[0].suffix != ".safetensors":
+            raise DigitnetError("give a model file first (or --model FILE), then images")
+        model_path = paths.pop(0)
+    ckpt = checkpoint.load(model_path)
+    if ckpt.spec.input_size != 784:
+        raise DigitnetError(f"{model_path}: model takes {ckpt.spec.input_size} inputs, not 28x28")
+    classes = dataset_info(ckpt.dataset).classes
+    results, status = [], 0
+    for path in paths:
+        try:
+            x = preprocess_file(path).reshape(1, 784)
+        except NoDigitError as e:
+            results.append({"file": str(path), "digit": None, "error": "no digit found"})
+            print(e, file=sys.stderr if args.json else sys.stdout)
+            status = EXIT_ERROR
+            continue
+        except DigitnetError as e:
+            results.append({"file": str(path), "digit": None, "error": str(e)})
+            print(f"digitnet: error: {e}", file=sys.stderr)
+            status = EXIT_ERROR
+            continue
+        scores = ckpt.model.predict_proba(x)[0].astype(np.float64)
+        share = scores / scores.sum() if scores.sum() > 0 else scores
+        k = int(np.argmax(scores))
+        results.append(
+            {
+                "file": str(path),
+                "digit": k,
+                "label": classes[k],
+                "confidence": round(float(share[k]), 4),
+                "scores": [round(float(s), 4) for s in share],
+            }
+        )
+        if not args.json:
+            print(f"{path}: {classes[k]} (confidence {share[k]:.1%})")
+    if args.json:
+        print(json.dumps(results, indent=2))
+    return status

@@ -1,0 +1,81 @@
+"""Data augmentation as array operations on uint8 images (N, H, W).
+
+- :func:`expand_shifts`: the book's expanded training set (chapter 6): every image plus
+  its four copies shifted by one pixel up, down, left and right (50,000 -> 250,000).
+- :func:`random_transforms`: each image moved by a random whole-pixel shift and, for
+  ``max_degrees`` > 0, a small rotation about the centre, drawn anew each epoch.
+
+No Python loop runs per image: images are grouped by the transform they drew (there are
+few: shifts in whole pixels, angles in 2.5° steps), and each group is resampled with one
+gather through a precomputed index map (nearest neighbour; pixels from outside the frame
+are 0).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+ANGLE_STEP = 2.5  # degrees between the rotation angles drawn
+
+
+def shift(images: np.ndarray, dy: int, dx: int) -> np.ndarray:
+    """All images moved dy pixels down and dx right, zero-filled (N, H, W)."""
+    out = np.zeros_like(images)
+    h, w = images.shape[1:]
+    out[:, max(dy, 0) : h + min(dy, 0), max(dx, 0) : w + min(dx, 0)] = images[
+        :, max(-dy, 0) : h + min(-dy, 0), max(-dx, 0) : w + min(-dx, 0)
+    ]
+    return out
+
+
+def expand_shifts(images: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The book's expanded set: originals, then shifted down, up, right, left (5N images)."""
+    moves = [(1, 0), (-1, 0), (0, 1), (0, -1)]
+    expanded = np.concatenate([images, *(shift(images, dy, dx) for dy, dx in moves)])
+    return expanded, np.tile(labels, 5)
+
+
+@functools.lru_cache(maxsize=512)
+def source_map(h: int, w: int, dy: int, dx: int, degrees: float) -> np.ndarray:
+    """For each output pixel (H*W,), the flat index of the input pixel it takes (H*W = outside).
+
+    Output = input rotated by ``degrees`` (counter-clockwise) about the centre, then
+    shifted by (dy, dx).
+    """
+    rows, cols = np.indices((h, w), dtype=np.float64)
+    cy, cx = (h - 1) / 2, (w - 1) / 2
+    theta = np.deg2rad(degrees)
+    y, x = rows - dy - cy, cols - dx - cx  # undo the shift, then the rotation
+    src_y = np.cos(theta) * y - np.sin(theta) * x + cy
+    src_x = np.sin(theta) * y + np.cos(theta) * x + cx
+    sy, sx = np.rint(src_y).astype(np.int64), np.rint(src_x).astype(np.int64)
+    inside = (sy >= 0) & (sy < h) & (sx >= 0) & (sx < w)
+    return np.where(inside, sy * w + sx, h * w).ravel()
+
+
+def random_transforms(
+    images: np.ndarray, rng: np.random.Generator, max_shift: int = 1, max_degrees: float = 0.0
+) -> np.ndarray:
+    """Each image shifted by up to ``max_shift`` pixels each way and rotated by up to
+    ``max_degrees``, drawn from ``rng``; returns new uint8 images (N, H, W)."""
+    n, h, w = images.shape
+    dy = rng.integers(-max_shift, max_shift + 1, n)
+    dx = rng.integers(-max_shift, max_shift + 1, n)
+    steps = int(max_degrees // ANGLE_STEP)
+    turn = rng.integers(-steps, steps + 1, n) if steps else np.zeros(n, np.int64)
+    span = 2 * max_shift + 1
+    group = ((dy + max_shift) * span + (dx + max_shift)) * (2 * steps + 1) + (turn + steps)
+    flat = np.zeros((n, h * w + 1), images.dtype)  # the extra column is the 0 outside
+    flat[:, :-1] = images.reshape(n, -1)
+    out = np.empty((n, h * w), images.dtype)
+    order = np.argsort(group, kind="stable")
+    bounds = np.flatnonzero(np.diff(group[order])) + 1
+    for members in np.split(order, bounds):
+        if len(members) == 0:
+            continue
+        first = members[0]
+        src = source_map(h, w, int(dy[first]), int(dx[first]), float(turn[first] * ANGLE_STEP))
+        out[members] = flat[members][:, src]
+    return out.reshape(n, h, w)
