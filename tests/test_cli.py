@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -188,5 +187,5 @@ def test_interrupted_training_saves_what_it_had(monkeypatch, tmp_path, data_dir,
     aside = tmp_path / "m.interrupted.safetensors"
     ckpt = checkpoint.load(aside)
     assert ckpt.training["interrupted"] is True
-    assert ckpt.training["history"]["kept_epoch"] == 0
-    assert "epoch 0 saved in" in capsys.readouterr().err
+    assert ckpt.training["history"]["kept_epoch"] == 1  # the last whole (and best) epoch
+    assert "epoch 1 saved in" in capsys.readouterr().err

@@ -143,6 +143,73 @@ def diverged(epoch: int, step: int, what: str) -> DigitnetError:
     )
 
 
+class _Batches:
+    """The mechanics of one run's epochs: inputs (augmented anew if asked), mini-batches
+    through the fast kernel or the engine, and the checks for divergence."""
+
+    def __init__(self, model, cost, x, labels, config, optimizer, rng, use_fast):
+        self.model, self.cost, self.x, self.labels = model, cost, x, labels
+        self.config, self.optimizer, self.rng = config, optimizer, rng
+        self.n, self.m = len(x), config.mini_batch_size
+        self.runner = None
+        if use_fast and fast.supports(model, cost, optimizer):
+            self.runner = fast.FastSGD(model, x, labels, config.learning_rate)
+        self.y = one_hot(labels, model.n_out, model.dtype)
+        augmenting = config.augment != "none"
+        self.inputs = None if self.runner or augmenting else as_inputs(x, model.dtype)
+        self.count = -(-self.n // self.m)
+        self.chunk = max(1, self.count // 50) * self.m  # a progress bar moves ~50 times
+
+    def augment(self) -> None:
+        """Draw this epoch's shifts (and rotations) of every training image."""
+        side = math.isqrt(self.x[0].size)
+        random = self.config.augment == "random"
+        moved = random_transforms(
+            self.x.reshape(self.n, side, side),
+            self.rng,
+            max_shift=2 if random else 1,
+            max_degrees=10 if random else 0,
+        )
+        if self.runner:
+            self.runner.set_inputs(moved)
+        else:
+            self.inputs = as_inputs(moved, self.model.dtype)
+
+    def epoch(self, epoch: int, rate: float, bar: Bar) -> None:
+        """One pass over the training data in mini-batches at learning rate ``rate``."""
+        if self.config.augment != "none":
+            self.augment()
+        self.optimizer.learning_rate = rate
+        order = self.rng.permutation(self.n) if self.config.shuffle else np.arange(self.n)
+        for start in range(0, self.n, self.chunk):
+            stop = min(start + self.chunk, self.n)
+            if self.runner:
+                self.runner.learning_rate = rate
+                bad = self.runner.run(order, start, stop, self.m)
+                if bad >= 0:
+                    raise diverged(epoch, bad // self.m, "the output became NaN or infinite")
+            else:
+                for k in range(start, stop, self.m):
+                    self.step(epoch, k, order[k : k + self.m])
+            bar.update(-(-stop // self.m))
+        if self.runner:
+            self.runner.sync()
+        for name, p in self.model.parameters().items():
+            if not np.all(np.isfinite(p)):
+                raise diverged(epoch, self.count - 1, f"parameter {name} is not finite")
+
+    def step(self, epoch: int, k: int, idx: np.ndarray) -> None:
+        """One mini-batch through the engine: forward, backward, update."""
+        value = loss_and_backward(self.model, self.cost, self.inputs[idx], self.y[idx])
+        if not math.isfinite(value):
+            raise diverged(epoch, k // self.m, f"the cost is {value}")
+        self.optimizer.step()
+
+
+def snapshot(model: Sequential) -> dict[str, np.ndarray]:
+    return {name: p.copy() for name, p in model.parameters().items()}
+
+
 def fit(
     model: Sequential,
     cost: Cost,
@@ -163,11 +230,11 @@ def fit(
     training data with ``config.monitor_training``), and ``on_epoch`` gets the record.
     With ``config.keep == "best"`` and validation data the model ends with its best
     validation epoch (the test data is never looked at). A cost or weight that becomes
-    NaN or infinite stops the run at once with a DigitnetError naming epoch and step.
+    NaN or infinite stops the run at once with a DigitnetError naming epoch and step;
+    Ctrl-C raises TrainingInterrupted with the model at its best or last whole epoch.
     """
     labels = np.asarray(labels, dtype=np.int64)
     n = len(x)
-    m = config.mini_batch_size
     optimizer = optim.make(
         config.optimizer,
         model.param_grad_pairs(),
@@ -178,62 +245,20 @@ def fit(
         momentum=config.momentum,
     )
     schedule = optim.schedule(config.schedule, config.learning_rate, config.epochs)
-    augmenting = config.augment != "none"
-    runner = None
-    if use_fast and fast.supports(model, cost, optimizer):
-        runner = fast.FastSGD(model, x, labels, config.learning_rate)
-    y = one_hot(labels, model.n_out, model.dtype)
-    inputs = None if runner or augmenting else as_inputs(x, model.dtype)
-    history = History(engine="numpy+numba" if runner else "numpy")
-    best: tuple[int, dict[str, np.ndarray]] | None = None  # (epoch, parameters)
-    batches = -(-n // m)
-    chunk = max(1, batches // 50) * m  # the progress bar moves ~50 times an epoch
+    batches = _Batches(model, cost, x, labels, config, optimizer, rng, use_fast)
+    history = History(engine="numpy+numba" if batches.runner else "numpy")
+    track_best = config.keep == "best" and validation is not None
+    kept = (-1, snapshot(model))  # (epoch, parameters) the model ends with
     waited = 0
-    last_good = (-1, {name: p.copy() for name, p in model.parameters().items()})
-
     try:
         for epoch in range(config.epochs):
             start_time = time.perf_counter()
             rate = schedule.rate(epoch)
-            optimizer.learning_rate = rate
-            if augmenting:
-                side = math.isqrt(x[0].size)
-                shifted = random_transforms(
-                    x.reshape(n, side, side),
-                    rng,
-                    max_shift=1 if config.augment == "shift" else 2,
-                    max_degrees=0 if config.augment == "shift" else 10,
-                )
-                if runner:
-                    runner.set_inputs(shifted)
-                else:
-                    inputs = as_inputs(shifted, model.dtype)
-            bar = Bar(f"Epoch {epoch}", batches, enabled=progress)
-            order = rng.permutation(n) if config.shuffle else np.arange(n)
-            for start in range(0, n, chunk):
-                stop = min(start + chunk, n)
-                if runner:
-                    runner.learning_rate = rate
-                    bad = runner.run(order, start, stop, m)
-                    if bad >= 0:
-                        raise diverged(epoch, bad // m, "the output became NaN or infinite")
-                else:
-                    for k in range(start, stop, m):
-                        idx = order[k : k + m]
-                        value = loss_and_backward(model, cost, inputs[idx], y[idx])
-                        if not math.isfinite(value):
-                            raise diverged(epoch, k // m, f"the cost is {value}")
-                        optimizer.step()
-                bar.update(-(-stop // m))
+            bar = Bar(f"Epoch {epoch}", batches.count, enabled=progress)
+            # overflow shows up as inf or NaN, which the checks catch and report
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                batches.epoch(epoch, rate, bar)
             bar.close()
-            if runner:
-                runner.sync()
-            for name, p in model.parameters().items():
-                if not np.all(np.isfinite(p)):
-                    raise diverged(epoch, batches - 1, f"parameter {name} is not finite")
-
-            if config.keep == "last" or validation is None:
-                last_good = (epoch, {name: p.copy() for name, p in model.parameters().items()})
             record = EpochRecord(epoch, time.perf_counter() - start_time, rate)
             reg = penalty(model, config, n)
             if config.monitor_training:
@@ -243,26 +268,20 @@ def fit(
                 record.cost, record.correct = measure(model, cost, *validation, penalty=reg)
                 record.total = len(validation[1])
             history.epochs.append(record)
-            history.kept_epoch = epoch
+            improved = validation is not None and history.best() is record
+            waited = 0 if improved else waited + 1
+            if improved or not track_best:
+                kept = (epoch, snapshot(model))
             if on_epoch:
                 on_epoch(record)
-            if validation is not None and history.best() is record:
-                waited = 0
-                if config.keep == "best":
-                    best = (epoch, {name: p.copy() for name, p in model.parameters().items()})
-            else:
-                waited += 1
             keep_going = schedule.observe(record.correct)
-            if (config.patience and validation is not None and waited >= config.patience) or (
-                not keep_going
-            ):
+            if not keep_going or (config.patience and validation and waited >= config.patience):
                 history.stopped_early = epoch < config.epochs - 1
                 break
     except KeyboardInterrupt:
-        history.kept_epoch, params = best or last_good
+        history.kept_epoch, params = kept
         model.load_parameters(params)
         raise TrainingInterrupted(history, model) from None
-    if best is not None:
-        history.kept_epoch, params = best
-        model.load_parameters(params)
+    history.kept_epoch, params = kept
+    model.load_parameters(params)
     return history

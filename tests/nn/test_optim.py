@@ -1,0 +1,97 @@
+"""Optimisers and schedules against hand computations."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from digitnet.nn import optim
+
+
+def one(value: float, grad: float, name: str = "0.weight"):
+    p = np.array([value])
+    g = np.array([grad])
+    return p, g, [(name, p, g)]
+
+
+def test_sgd_with_l2_is_the_books_weight_decay():
+    p, _g, pairs = one(2.0, 0.5)
+    opt = optim.make("sgd", pairs, 0.1, l2=5.0, n_train=50)
+    opt.step()
+    # w ← (1 − ηλ/n) w − η g = (1 − 0.01)·2 − 0.05
+    assert p[0] == pytest.approx(0.99 * 2.0 - 0.05)
+
+
+def test_l2_and_l1_leave_biases_alone():
+    p, _g, pairs = one(2.0, 0.5, name="0.bias")
+    optim.make("sgd", pairs, 0.1, l2=5.0, l1=3.0, n_train=50).step()
+    assert p[0] == pytest.approx(2.0 - 0.05)
+
+
+def test_l1_step():
+    p, _g, pairs = one(-2.0, 0.5)
+    optim.make("sgd", pairs, 0.1, l1=3.0, n_train=50).step()
+    # w ← w − η(g + (λ/n) sgn w) = −2 − 0.1(0.5 − 0.06)
+    assert p[0] == pytest.approx(-2.0 - 0.1 * (0.5 - 0.06))
+
+
+def test_momentum_two_steps():
+    p, g, pairs = one(1.0, 1.0)
+    opt = optim.make("momentum", pairs, 0.1, momentum=0.9)
+    opt.step()  # v = −0.1; p = 0.9
+    assert p[0] == pytest.approx(0.9)
+    g[0] = 0.5
+    opt.step()  # v = 0.9·(−0.1) − 0.05 = −0.14; p = 0.76
+    assert p[0] == pytest.approx(0.76)
+
+
+def test_nesterov_two_steps():
+    p, g, pairs = one(1.0, 1.0)
+    opt = optim.make("nesterov", pairs, 0.1, momentum=0.9)
+    opt.step()  # v = −0.1; p += μv − ηg = −0.09 − 0.1
+    assert p[0] == pytest.approx(1.0 - 0.19)
+    g[0] = 0.5
+    opt.step()  # v = −0.14; p += 0.9·(−0.14) − 0.05
+    assert p[0] == pytest.approx(0.81 - 0.126 - 0.05)
+
+
+def test_adam_matches_the_paper():
+    p, g, pairs = one(1.0, 0.5)
+    opt = optim.make("adam", pairs, 0.01)
+    lr, b1, b2, eps = 0.01, 0.9, 0.999, 1e-8
+    value, m, v = 1.0, 0.0, 0.0
+    for t, grad in enumerate([0.5, -0.2, 0.3], start=1):
+        g[0] = grad
+        opt.step()
+        m = b1 * m + (1 - b1) * grad
+        v = b2 * v + (1 - b2) * grad * grad
+        value -= lr * (m / (1 - b1**t)) / (math.sqrt(v / (1 - b2**t)) + eps)
+        assert p[0] == pytest.approx(value, rel=1e-12)
+    assert opt.t == 3
+
+
+def test_first_adam_step_has_size_eta():
+    p, _g, pairs = one(1.0, 123.0)
+    optim.make("adam", pairs, 0.001).step()
+    assert p[0] == pytest.approx(1.0 - 0.001, rel=1e-6)
+
+
+def test_schedules():
+    assert optim.schedule("constant", 0.5, 10).rate(7) == 0.5
+    step = optim.schedule("step", 1.0, 30, every=10, gamma=0.1)
+    assert [step.rate(e) for e in (0, 9, 10, 25)] == pytest.approx([1, 1, 0.1, 0.01])
+    cos = optim.schedule("cosine", 1.0, 10)
+    assert cos.rate(0) == 1.0 and cos.rate(5) == pytest.approx(0.5) and cos.rate(10) == 0
+
+
+def test_book_plateau_rule_halves_and_stops_at_eta_over_128():
+    s = optim.schedule("plateau", 1.0, 1000, patience=2)
+    assert s.observe(100) and s.rate(1) == 1.0
+    assert s.observe(100)  # no better: waited 1
+    assert s.observe(99) and s.rate(3) == 0.5  # waited 2: halved
+    assert s.observe(101) and s.rate(4) == 0.5  # better: the wait starts again
+    observed = [s.observe(0) for _ in range(2 * 6)]  # halve 6 more times: 0.5 -> 1/128
+    assert s.rate(99) == 1 / 128
+    assert observed[-1] is False and all(observed[:-1])
