@@ -117,6 +117,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     out.add_argument(
         "--verbose", action="store_true", help="also print costs and training accuracy each epoch"
     )
+    out.add_argument(
+        "--no-monitor-training",
+        action="store_true",
+        help="skip measuring cost and accuracy on the training data after each epoch "
+        "(faster; `digitnet plot` then draws validation curves only)",
+    )
     out.add_argument("--quiet", action="store_true", help="no progress bar")
     data_dir_option(p)
     p.set_defaults(func=cmd_train)
@@ -180,7 +186,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         expand=args.expand,
         shuffle=not args.no_shuffle,
         keep=args.keep,
-        monitor_training=args.verbose,
+        monitor_training=not args.no_monitor_training,
     )
     config.validate()
     return config
