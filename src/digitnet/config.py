@@ -110,7 +110,9 @@ class TrainConfig:
     patience: stop after this many epochs without a better validation accuracy (0: never);
     augment: none, shift (the book's 1-pixel shifts, each epoch) or random (shifts and
     small rotations, each epoch); expand: train on the book's expanded set (each image
-    and its four 1-pixel shifts: 250,000 images); keep: best or last epoch.
+    and its four 1-pixel shifts: 250,000 images); train_split: "train" (the book's
+    50,000, with the other 10,000 for validation) or "train-full" (all 60,000, no
+    validation); keep: best or last epoch.
     """
 
     dataset: str = "mnist"
@@ -127,6 +129,7 @@ class TrainConfig:
     patience: int = 0
     augment: str = "none"
     expand: bool = False
+    train_split: str = "train"
     shuffle: bool = True
     keep: str = "best"
     monitor_training: bool = True
@@ -147,6 +150,7 @@ class TrainConfig:
             "schedule": ("constant", "step", "cosine", "plateau"),
             "augment": ("none", "shift", "random"),
             "keep": ("best", "last"),
+            "train_split": ("train", "train-full"),
         }
         for key, allowed in choices.items():
             if getattr(self, key) not in allowed:

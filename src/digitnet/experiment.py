@@ -39,6 +39,7 @@ class Result:
     test_total: int
     seconds: float
     train_size: int
+    validation_correct: int | None = None
 
     @property
     def test_accuracy(self) -> float:
@@ -76,6 +77,10 @@ def run(
     config.validate()
     data = load_all(config.dataset, data_dir)
     (xtr, ytr), validation, (xte, yte) = data["train"], data["validation"], data["test"]
+    if config.train_split == "train-full":
+        xtr = np.concatenate([xtr, validation[0]])
+        ytr = np.concatenate([ytr, validation[1]])
+        validation = None
     if limit:
         xtr, ytr = xtr[:limit], ytr[:limit]
     if spec.input_size != xtr[0].size or spec.sizes[-1] != 10:
@@ -93,7 +98,8 @@ def run(
     history = fit(model, cost, xtr, ytr, config, rng, validation, on_epoch, progress)
     seconds = time.perf_counter() - start
     correct = evaluate(model, xte, yte)
-    return Result(model, history, correct, len(yte), seconds, len(xtr))
+    val_correct = evaluate(model, *validation) if validation is not None else None
+    return Result(model, history, correct, len(yte), seconds, len(xtr), val_correct)
 
 
 def save(path: Path, spec: ModelSpec, config: TrainConfig, result: Result) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 
 from digitnet import __version__
-from digitnet.cli import data, inspect, train, use
+from digitnet.cli import data, inspect, reproduce, train, use
 from digitnet.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, Parser
 from digitnet.errors import DigitnetError
 
@@ -24,6 +24,7 @@ def build_parser() -> Parser:
     train.add_parser(sub)
     use.add_parsers(sub)
     inspect.add_parsers(sub)
+    reproduce.add_parser(sub)
     return parser
 
 

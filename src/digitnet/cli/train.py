@@ -106,6 +106,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="train on the first N training images only (quick runs)",
     )
 
+    run.add_argument(
+        "--train-split",
+        choices=["train", "train-full"],
+        default="train",
+        help="train: the book's 50,000 (validation: the other 10,000); train-full: all "
+        "60,000, no validation",
+    )
+
     out = p.add_argument_group("output")
     out.add_argument(
         "--out",
@@ -186,6 +194,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         expand=args.expand,
         shuffle=not args.no_shuffle,
         keep=args.keep,
+        train_split=args.train_split,
         monitor_training=not args.no_monitor_training,
     )
     config.validate()
@@ -193,17 +202,21 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
 
 
 def epoch_line(record, verbose: bool) -> str:
-    """The book's line, ``Epoch 0: 9129 / 10000``, and with --verbose the costs."""
-    line = f"Epoch {record.epoch}: {record.correct} / {record.total}"
-    if verbose:
-        line += f"  (validation cost {record.cost:.4f}"
-        if record.train_cost is not None:
-            line += (
-                f"; training cost {record.train_cost:.4f}, "
-                f"accuracy {record.train_correct / record.train_total:.2%}"
-            )
-        line += f"; η {record.learning_rate:g}; {record.seconds:.2f} s)"
-    return line
+    """The book's line, ``Epoch 0: 9129 / 10000``; with --verbose, costs and time too."""
+    if record.total is None:  # no validation data, as the book prints then
+        line = f"Epoch {record.epoch} complete"
+    else:
+        line = f"Epoch {record.epoch}: {record.correct} / {record.total}"
+    if not verbose:
+        return line
+    parts = []
+    if record.cost is not None:
+        parts.append(f"validation cost {record.cost:.4f}")
+    if record.train_cost is not None:
+        accuracy = record.train_correct / record.train_total
+        parts.append(f"training cost {record.train_cost:.4f}, accuracy {accuracy:.2%}")
+    parts.append(f"η {record.learning_rate:g}; {record.seconds:.2f} s")
+    return f"{line}  ({'; '.join(parts)})"
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -252,7 +265,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     kept = result.history.epochs[result.history.kept_epoch]
     if result.history.stopped_early:
         print(f"Stopped early after epoch {result.history.epochs[-1].epoch}")
-    print(f"Kept epoch {kept.epoch} ({config.keep}: {kept.correct} / {kept.total} on validation)")
+    if kept.total:
+        print(
+            f"Kept epoch {kept.epoch} ({config.keep}: {kept.correct} / {kept.total} on validation)"
+        )
     print(
         f"Test accuracy: {result.test_correct} / {result.test_total} "
         f"({result.test_accuracy:.2%}); trained in {result.seconds:.1f} s "

@@ -38,11 +38,20 @@ def he(n_in: int, n_out: int, rng: np.random.Generator, dtype: np.dtype):
     return w, np.zeros(n_out, dtype)
 
 
+def fan_in_uniform(n_in: int, n_out: int, rng: np.random.Generator, dtype: np.dtype):
+    """PyTorch's nn.Linear default: weights and biases U(−1/√n_in, 1/√n_in)."""
+    r = 1 / np.sqrt(n_in)
+    w = rng.uniform(-r, r, (n_out, n_in)).astype(dtype)
+    b = rng.uniform(-r, r, n_out).astype(dtype)
+    return w, b
+
+
 INITIALIZERS: dict[str, Initializer] = {
     "normal": normal,
     "scaled-normal": scaled_normal,
     "glorot": glorot,
     "he": he,
+    "fan-in-uniform": fan_in_uniform,
 }
 
 
