@@ -153,7 +153,7 @@ class _Batches:
         self.n, self.m = len(x), config.mini_batch_size
         self.runner = None
         if use_fast and fast.supports(model, cost, optimizer):
-            self.runner = fast.FastSGD(model, x, labels, config.learning_rate)
+            self.runner = fast.FastSGD(model, x, labels, cost, optimizer)
         self.y = one_hot(labels, model.n_out, model.dtype)
         augmenting = config.augment != "none"
         self.inputs = None if self.runner or augmenting else as_inputs(x, model.dtype)
@@ -184,7 +184,6 @@ class _Batches:
         for start in range(0, self.n, self.chunk):
             stop = min(start + self.chunk, self.n)
             if self.runner:
-                self.runner.learning_rate = rate
                 bad = self.runner.run(order, start, stop, self.m)
                 if bad >= 0:
                     raise diverged(epoch, bad // self.m, "the output became NaN or infinite")

@@ -49,20 +49,18 @@ def toy_data(n=600, n_in=20, seed=3):
     return x, labels
 
 
-def train_toy(seed: int, use_fast: bool, dtype=np.float64, mini_batch_size=10):
+def train_toy(seed, use_fast, dtype=np.float64, mini_batch_size=10, cost="quadratic", l2=0.0):
     x, labels = toy_data()
     rng = np.random.default_rng(seed)
-    model = build(ModelSpec.from_sizes([20, 7, 10]), rng, dtype)  # 7: padded to 8
-    fit(
-        model,
-        losses.get("quadratic"),
-        x,
-        labels,
-        TrainConfig(epochs=2, mini_batch_size=mini_batch_size, learning_rate=3.0),
-        rng,
-        progress=False,
-        use_fast=use_fast,
+    spec = ModelSpec.from_sizes([20, 7, 10], cost=cost)  # 7 hidden: padded to 8
+    model = build(spec, rng, dtype)
+    config = TrainConfig(
+        epochs=2, mini_batch_size=mini_batch_size, learning_rate=3.0, l2=l2, monitor_training=False
     )
+    history = fit(
+        model, losses.get(cost), x, labels, config, rng, progress=False, use_fast=use_fast
+    )
+    assert history.engine == ("numpy+numba" if use_fast and fast.available() else "numpy")
     return model
 
 
@@ -75,10 +73,21 @@ def test_same_seed_same_run():
 
 
 @pytest.mark.skipif(not fast.available(), reason="numba not installed")
-@pytest.mark.parametrize("mini_batch_size", [1, 7, 10])
-def test_fast_path_computes_what_the_engine_computes(mini_batch_size):
-    slow = train_toy(5, use_fast=False, mini_batch_size=mini_batch_size)
-    quick = train_toy(5, use_fast=True, mini_batch_size=mini_batch_size)
+@pytest.mark.parametrize(
+    ("mini_batch_size", "cost", "l2"),
+    [
+        (1, "quadratic", 0.0),
+        (7, "quadratic", 0.0),
+        (10, "quadratic", 0.0),
+        (10, "cross-entropy", 0.0),
+        (7, "cross-entropy", 5.0),
+        (10, "quadratic", 50.0),
+    ],
+)
+def test_fast_path_computes_what_the_engine_computes(mini_batch_size, cost, l2):
+    kw = {"mini_batch_size": mini_batch_size, "cost": cost, "l2": l2}
+    slow = train_toy(5, use_fast=False, **kw)
+    quick = train_toy(5, use_fast=True, **kw)
     for name, p in slow.parameters().items():
         np.testing.assert_allclose(quick.parameters()[name], p, rtol=1e-7, atol=1e-9, err_msg=name)
 

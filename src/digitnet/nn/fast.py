@@ -1,5 +1,5 @@
 """A compiled fast path for the book's networks: one hidden layer of sigmoid neurons,
-quadratic cost, plain mini-batch SGD.
+quadratic or cross-entropy cost, plain mini-batch SGD, optionally with L2.
 
 It computes exactly what the layer-by-layer engine computes (the same forward pass,
 the same four equations, the same update after each mini-batch; only the order of
@@ -23,7 +23,7 @@ import numpy as np
 
 from digitnet.nn.activations import Sigmoid
 from digitnet.nn.layers import Dense
-from digitnet.nn.losses import Quadratic
+from digitnet.nn.losses import CrossEntropy, Quadratic
 from digitnet.nn.model import Sequential
 from digitnet.nn.optim import SGD
 
@@ -44,9 +44,9 @@ def supports(model: Sequential, cost: object, optimizer: object) -> bool:
     kinds = [type(layer) for layer in model.layers]
     return (
         kinds == [Dense, Sigmoid, Dense, Sigmoid]
-        and isinstance(cost, Quadratic)
+        and type(cost) in (Quadratic, CrossEntropy)
         and type(optimizer) is SGD
-        and not optimizer.regularised
+        and optimizer.l1 == 0
         and available()
     )
 
@@ -93,17 +93,37 @@ def _compile():
     import numba
 
     @numba.njit(cache=True, fastmath=True, nogil=True)
-    def sgd_batches(indptr, indices, values, labels, order, start, stop, m, eta, w1t, b1, w2t, b2):
+    def sgd_batches(
+        indptr,
+        indices,
+        values,
+        labels,
+        order,
+        start,
+        stop,
+        m,
+        eta,
+        decay,
+        cross_entropy,
+        w1t,
+        w1_scale,
+        b1,
+        w2t,
+        b2,
+    ):
         """Mini-batches order[start:stop] (m at a time) of SGD on a 1-hidden-layer network.
 
         Returns -1, or the position in ``order`` of the first mini-batch whose output
         became NaN or infinite (nothing of that mini-batch is applied).
 
-        w1t (n_in, width) and b1 (width,) are the first layer's transposed weights and
-        biases, their width padded to a multiple of 8 so the sparse loops vectorise
-        without a remainder; w2t (n_hidden, n_out) and b2 (n_out,) the second layer's.
-        Padded units are never read by the second layer and their δ is 0, so they never
-        change and change nothing. All are updated in place.
+        The first layer's weights are w1_scale[0] * w1t: w1t (n_in, width) holds them
+        transposed, their width padded to a multiple of 8 so the sparse loops vectorise
+        without a remainder; the scalar w1_scale[0] takes L2's weight decay (``decay`` =
+        1 − ηλ/n per step), so a step writes only the rows of the non-zero pixels.
+        b1 (width,), w2t (n_hidden, n_out), b2 (n_out,) are the rest. Padded units are
+        never read by the second layer and their δ is 0, so they never change and change
+        nothing. ``cross_entropy``: BP1 is δ = a − y (else the quadratic (a − y) σ'(z)).
+        All are updated in place.
         """
         width = w1t.shape[1]
         n_hidden = w2t.shape[0]
@@ -115,19 +135,20 @@ def _compile():
         for k0 in range(start, stop, m):
             k = min(m, stop - k0)
             scale = w1t.dtype.type(-eta / k)  # the update is −(η/m) Σ_x ∇C_x
+            s1 = w1t.dtype.type(w1_scale[0])
             for i in range(k):
                 r = order[k0 + i]
                 # forward, first layer: z = b + Σ over non-zero pixels j of x_j w_j
                 for h in range(width):
-                    a1[i, h] = b1[h]
+                    a1[i, h] = 0 * one
                 for p in range(indptr[r], indptr[r + 1]):
                     j = indices[p]
                     v = values[p]
                     for h in range(width):
                         a1[i, h] += v * w1t[j, h]
                 for h in range(n_hidden):
-                    a1[i, h] = one / (one + np.exp(-a1[i, h]))
-                # forward, output layer, and BP1 for the quadratic cost (scaled by −η/m)
+                    a1[i, h] = one / (one + np.exp(-(b1[h] + s1 * a1[i, h])))
+                # forward, output layer, and BP1 (scaled by −η/m)
                 for o in range(n_out):
                     z = b2[o]
                     for h in range(n_hidden):
@@ -136,7 +157,10 @@ def _compile():
                         return k0
                     a = one / (one + np.exp(-z))
                     y = one if o == labels[r] else 0 * one
-                    d2[i, o] = scale * (a - y) * a * (one - a)
+                    if cross_entropy:
+                        d2[i, o] = scale * (a - y)
+                    else:
+                        d2[i, o] = scale * (a - y) * a * (one - a)
                 # BP2: δ¹ = (w² δ²) ⊙ σ'(z¹)
                 for h in range(n_hidden):
                     s = 0 * one
@@ -144,6 +168,10 @@ def _compile():
                         s += w2t[h, o] * d2[i, o]
                     d1[i, h] = s * a1[i, h] * (one - a1[i, h])
             # BP3 and BP4, applied as the update once the whole mini-batch is done
+            if decay != 1.0:
+                w2t *= w1t.dtype.type(decay)
+                w1_scale[0] *= decay
+            inverse = w1t.dtype.type(1.0 / w1_scale[0])
             for i in range(k):
                 r = order[k0 + i]
                 for h in range(n_hidden):
@@ -152,6 +180,8 @@ def _compile():
                     b1[h] += d1[i, h]
                 for o in range(n_out):
                     b2[o] += d2[i, o]
+                for h in range(n_hidden):
+                    d1[i, h] *= inverse
                 for p in range(indptr[r], indptr[r + 1]):
                     j = indices[p]
                     v = values[p]
@@ -167,18 +197,23 @@ class FastSGD:
     """Runs epochs of the kernel on a model, in chunks so a progress bar can move.
 
     x (N, n_in) inputs, or uint8 images (N, H, W) (scaled by 1/255); labels (N,) ints.
+    The learning rate and λ are read from ``optimizer`` at every call.
     """
 
-    def __init__(self, model: Sequential, x: np.ndarray, labels: np.ndarray, learning_rate: float):
+    def __init__(
+        self, model: Sequential, x: np.ndarray, labels: np.ndarray, cost: object, optimizer: SGD
+    ) -> None:
         self.model = model
+        self.optimizer = optimizer
+        self.cross_entropy = isinstance(cost, CrossEntropy)
         self.set_inputs(x)
         self.labels = np.ascontiguousarray(labels, dtype=np.int64)
-        self.learning_rate = float(learning_rate)
         self.kernel = _compile()
         first, second = model.dense_layers
         width = -(-first.n_out // 8) * 8
         self.w1t = np.zeros((first.n_in, width), model.dtype)
         self.w1t[:, : first.n_out] = first.weight.T
+        self.w1_scale = np.ones(1, np.float64)
         self.b1 = np.zeros(width, model.dtype)
         self.b1[: first.n_out] = first.bias
         self.w2t = np.ascontiguousarray(second.weight.T)
@@ -192,7 +227,8 @@ class FastSGD:
         """Train on the mini-batches order[start:stop]; start must begin a mini-batch.
 
         Returns -1, or the position in ``order`` of a mini-batch that diverged."""
-        second = self.model.dense_layers[1]
+        eta = float(self.optimizer.learning_rate)
+        decay = 1.0 - eta * self.optimizer.l2 / self.optimizer.n_train
         return self.kernel(
             self.csr.indptr,
             self.csr.indices,
@@ -202,15 +238,21 @@ class FastSGD:
             start,
             stop,
             mini_batch_size,
-            self.learning_rate,
+            eta,
+            decay,
+            self.cross_entropy,
             self.w1t,
+            self.w1_scale,
             self.b1,
             self.w2t,
-            second.bias,
+            self.model.dense_layers[1].bias,
         )
 
     def sync(self) -> None:
-        """Copy the kernel's transposed weights back into the model."""
+        """Fold the decay scale back in and copy the weights into the model."""
+        if self.w1_scale[0] != 1.0:
+            self.w1t *= self.w1t.dtype.type(self.w1_scale[0])
+            self.w1_scale[0] = 1.0
         first, second = self.model.dense_layers
         first.weight[...] = self.w1t[:, : first.n_out].T
         first.bias[...] = self.b1[: first.n_out]
