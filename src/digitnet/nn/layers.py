@@ -48,6 +48,7 @@ class Dense(Layer):
         self.grad_weight = np.zeros_like(weight)
         self.grad_bias = np.zeros_like(bias)
         self.x: np.ndarray | None = None
+        self.input_grad = True  # False for a first layer: nobody needs ∂C/∂x there
 
     @property
     def n_in(self) -> int:
@@ -63,10 +64,12 @@ class Dense(Layer):
         z += self.bias  # in place: no second (N, n_out) array
         return z
 
-    def backward(self, grad_y: np.ndarray) -> np.ndarray:
+    def backward(self, grad_y: np.ndarray) -> np.ndarray | None:
         delta = grad_y  # δ = ∂C/∂z for this layer, one row per example
         self.grad_bias[...] = delta.sum(axis=0)  # BP3: ∂C/∂b = δ
         self.grad_weight[...] = delta.T @ self.x  # BP4: ∂C/∂w_jk = a_k δ_j
+        if not self.input_grad:
+            return None
         return delta @ self.weight  # BP2, first half: (w^T δ)
 
     def params(self) -> dict[str, np.ndarray]:

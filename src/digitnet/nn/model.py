@@ -20,6 +20,8 @@ class Sequential:
     def __init__(self, layers: list[Layer], dtype: np.dtype | str = np.float32) -> None:
         self.layers = layers
         self.dtype = np.dtype(dtype)
+        if layers and isinstance(layers[0], Dense):
+            layers[0].input_grad = False  # the inputs are data, not parameters
 
     def forward(self, x: np.ndarray, train: bool = False, stop: int | None = None) -> np.ndarray:
         """Output activations (N, n_out) for inputs x (N, n_in).
@@ -32,10 +34,11 @@ class Sequential:
             a = layer.forward(a, train)
         return a
 
-    def backward(self, grad_output: np.ndarray, start: int | None = None) -> np.ndarray:
+    def backward(self, grad_output: np.ndarray, start: int | None = None) -> np.ndarray | None:
         """Backpropagate ∂C/∂(output of the last forward); fills every layer's gradients.
 
         ``start`` begins below layer ``start`` (then grad_output is ∂C/∂ of its input).
+        Returns ∂C/∂x, or None when the first layer is Dense (it does not compute it).
         """
         g = grad_output
         for layer in reversed(self.layers[:start]):
