@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from digitnet.config import TrainConfig
-from digitnet.data.augment import random_transforms
+from digitnet.data.augment import apply_transforms, draw_transforms
 from digitnet.data.datasets import one_hot, to_inputs
 from digitnet.errors import DigitnetError
 from digitnet.nn import fast, optim
@@ -164,16 +164,16 @@ class _Batches:
         """Draw this epoch's shifts (and rotations) of every training image."""
         side = math.isqrt(self.x[0].size)
         random = self.config.augment == "random"
-        moved = random_transforms(
-            self.x.reshape(self.n, side, side),
-            self.rng,
-            max_shift=2 if random else 1,
-            max_degrees=10 if random else 0,
+        group, maps = draw_transforms(
+            self.n, side, self.rng, max_shift=2 if random else 1, max_degrees=10 if random else 0
         )
-        if self.runner:
-            self.runner.set_inputs(moved)
+        images = self.x.reshape(self.n, side, side)
+        if self.runner and images.dtype == np.uint8:
+            self.runner.set_transformed(images, group, maps)
+        elif self.runner:
+            self.runner.set_inputs(apply_transforms(images, group, maps))
         else:
-            self.inputs = as_inputs(moved, self.model.dtype)
+            self.inputs = as_inputs(apply_transforms(images, group, maps), self.model.dtype)
 
     def epoch(self, epoch: int, rate: float, bar: Bar) -> None:
         """One pass over the training data in mini-batches at learning rate ``rate``."""

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from digitnet.config import ModelSpec
 from digitnet.data import to_inputs
+from digitnet.data.augment import apply_transforms, draw_transforms
+from digitnet.nn import build, fast, losses, optim
 from digitnet.nn.fast import CSR
 
 
@@ -31,3 +35,19 @@ def test_float_inputs_kept_as_they_are():
     x = np.array([[0.0, 0.5, 0.0], [0.25, 0.0, 1.0]])
     csr = CSR.from_rows(x, np.dtype(np.float64))
     np.testing.assert_array_equal(dense(csr, 3), x)
+
+
+def test_transformed_rows_equal_the_transformed_images():
+    if not fast.available():
+        pytest.skip("numba not installed")
+    rng = np.random.default_rng(4)
+    images = ((rng.random((40, 28, 28)) > 0.8) * rng.integers(1, 256, (40, 28, 28))).astype(
+        np.uint8
+    )
+    group, maps = draw_transforms(40, 28, rng, max_shift=2, max_degrees=10)
+    model = build(ModelSpec.from_sizes([784, 8, 10]), rng, np.float32)
+    opt = optim.make("sgd", model.param_grad_pairs(), 1.0)
+    runner = fast.FastSGD(model, images, np.zeros(40, np.int64), losses.get("quadratic"), opt)
+    runner.set_transformed(images, group, maps)
+    expected = to_inputs(apply_transforms(images, group, maps))
+    np.testing.assert_array_equal(dense(runner.csr, 784), expected)

@@ -55,27 +55,45 @@ def source_map(h: int, w: int, dy: int, dx: int, degrees: float) -> np.ndarray:
     return np.where(inside, sy * w + sx, h * w).ravel()
 
 
-def random_transforms(
-    images: np.ndarray, rng: np.random.Generator, max_shift: int = 1, max_degrees: float = 0.0
-) -> np.ndarray:
-    """Each image shifted by up to ``max_shift`` pixels each way and rotated by up to
-    ``max_degrees``, drawn from ``rng``; returns new uint8 images (N, H, W)."""
-    n, h, w = images.shape
+def draw_transforms(
+    n: int, side: int, rng: np.random.Generator, max_shift: int = 1, max_degrees: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """A random transform for each of n images: (group (N,) int64, maps (G, side²) int64).
+
+    Image k is resampled through ``maps[group[k]]`` (see :func:`source_map`): a shift of
+    up to ``max_shift`` pixels each way and a rotation of up to ``max_degrees``.
+    """
     dy = rng.integers(-max_shift, max_shift + 1, n)
     dx = rng.integers(-max_shift, max_shift + 1, n)
     steps = int(max_degrees // ANGLE_STEP)
     turn = rng.integers(-steps, steps + 1, n) if steps else np.zeros(n, np.int64)
-    span = 2 * max_shift + 1
-    group = ((dy + max_shift) * span + (dx + max_shift)) * (2 * steps + 1) + (turn + steps)
+    span, turns = 2 * max_shift + 1, 2 * steps + 1
+    code = ((dy + max_shift) * span + (dx + max_shift)) * turns + (turn + steps)
+    _, first, group = np.unique(code, return_index=True, return_inverse=True)
+    maps = np.stack(
+        [source_map(side, side, int(dy[k]), int(dx[k]), float(turn[k] * ANGLE_STEP)) for k in first]
+    )
+    return group.astype(np.int64), maps
+
+
+def apply_transforms(images: np.ndarray, group: np.ndarray, maps: np.ndarray) -> np.ndarray:
+    """images (N, H, W) resampled each through maps[group[k]]; returns new (N, H, W)."""
+    n, h, w = images.shape
     flat = np.zeros((n, h * w + 1), images.dtype)  # the extra column is the 0 outside
     flat[:, :-1] = images.reshape(n, -1)
     out = np.empty((n, h * w), images.dtype)
     order = np.argsort(group, kind="stable")
-    bounds = np.flatnonzero(np.diff(group[order])) + 1
-    for members in np.split(order, bounds):
-        if len(members) == 0:
-            continue
-        first = members[0]
-        src = source_map(h, w, int(dy[first]), int(dx[first]), float(turn[first] * ANGLE_STEP))
-        out[members] = flat[members][:, src]
+    bounds = np.searchsorted(group[order], np.arange(len(maps) + 1))
+    for g in range(len(maps)):
+        members = order[bounds[g] : bounds[g + 1]]
+        out[members] = flat[members][:, maps[g]]
     return out.reshape(n, h, w)
+
+
+def random_transforms(
+    images: np.ndarray, rng: np.random.Generator, max_shift: int = 1, max_degrees: float = 0.0
+) -> np.ndarray:
+    """Each image shifted by up to ``max_shift`` pixels each way and rotated by up to
+    ``max_degrees``, drawn from ``rng``; returns new images (N, H, W)."""
+    group, maps = draw_transforms(len(images), images.shape[1], rng, max_shift, max_degrees)
+    return apply_transforms(images, group, maps)

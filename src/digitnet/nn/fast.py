@@ -28,6 +28,7 @@ from digitnet.nn.model import Sequential
 from digitnet.nn.optim import SGD
 
 _kernel = None
+_transform_kernel = None
 
 
 def available() -> bool:
@@ -193,6 +194,44 @@ def _compile():
     return _kernel
 
 
+def _compile_transform():
+    """Compile the kernel that resamples images straight into CSR rows."""
+    global _transform_kernel
+    if _transform_kernel is not None:
+        return _transform_kernel
+    import numba
+
+    @numba.njit(cache=True, nogil=True)
+    def transformed_rows(flat, group, maps, scale, out_dtype_value):
+        """Rows of images flat (N, P) uint8 resampled through maps[group[k]] (G, P) (index
+        P means outside: 0), as CSR: two passes, count then fill, nothing dense."""
+        n, p = flat.shape
+        indptr = np.zeros(n + 1, np.int64)
+        for k in range(n):
+            src = maps[group[k]]
+            count = 0
+            for t in range(p):
+                s = src[t]
+                if s < p and flat[k, s] != 0:
+                    count += 1
+            indptr[k + 1] = indptr[k] + count
+        indices = np.empty(indptr[n], np.int32)
+        values = np.empty(indptr[n], type(out_dtype_value))
+        for k in range(n):
+            src = maps[group[k]]
+            q = indptr[k]
+            for t in range(p):
+                s = src[t]
+                if s < p and flat[k, s] != 0:
+                    indices[q] = t
+                    values[q] = flat[k, s] * scale
+                    q += 1
+        return indptr, indices, values
+
+    _transform_kernel = transformed_rows
+    return _transform_kernel
+
+
 class FastSGD:
     """Runs epochs of the kernel on a model, in chunks so a progress bar can move.
 
@@ -222,6 +261,15 @@ class FastSGD:
         """Train on new inputs from now on (the same examples, e.g. augmented anew)."""
         scale = 1 / 255 if x.dtype == np.uint8 else 1.0
         self.csr = CSR.from_rows(x, self.model.dtype, scale)
+
+    def set_transformed(self, images: np.ndarray, group: np.ndarray, maps: np.ndarray) -> None:
+        """Train on uint8 images (N, H, W) resampled through maps[group[k]] (see
+        :func:`digitnet.data.augment.draw_transforms`), built straight into sparse rows."""
+        kernel = _compile_transform()
+        flat = np.ascontiguousarray(images.reshape(len(images), -1))
+        dtype = self.model.dtype.type
+        indptr, indices, values = kernel(flat, group, maps, dtype(1 / 255), dtype(0))
+        self.csr = CSR(indptr, indices, values)
 
     def run(self, order: np.ndarray, start: int, stop: int, mini_batch_size: int) -> int:
         """Train on the mini-batches order[start:stop]; start must begin a mini-batch.
