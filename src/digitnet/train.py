@@ -155,8 +155,7 @@ class _Batches:
         if use_fast and fast.supports(model, cost, optimizer):
             self.runner = fast.FastSGD(model, x, labels, cost, optimizer)
         self.y = one_hot(labels, model.n_out, model.dtype)
-        augmenting = config.augment != "none"
-        self.inputs = None if self.runner or augmenting else as_inputs(x, model.dtype)
+        self.inputs = x  # converted to floats a mini-batch at a time
         self.count = -(-self.n // self.m)
         self.chunk = max(1, self.count // 50) * self.m  # a progress bar moves ~50 times
 
@@ -167,13 +166,10 @@ class _Batches:
         group, maps = draw_transforms(
             self.n, side, self.rng, max_shift=2 if random else 1, max_degrees=10 if random else 0
         )
-        images = self.x.reshape(self.n, side, side)
-        if self.runner and images.dtype == np.uint8:
-            self.runner.set_transformed(images, group, maps)
-        elif self.runner:
-            self.runner.set_inputs(apply_transforms(images, group, maps))
+        if self.runner:
+            self.runner.set_transformed(group, maps)
         else:
-            self.inputs = as_inputs(apply_transforms(images, group, maps), self.model.dtype)
+            self.inputs = apply_transforms(self.x.reshape(self.n, side, side), group, maps)
 
     def epoch(self, epoch: int, rate: float, bar: Bar) -> None:
         """One pass over the training data in mini-batches at learning rate ``rate``."""
@@ -199,7 +195,8 @@ class _Batches:
 
     def step(self, epoch: int, k: int, idx: np.ndarray) -> None:
         """One mini-batch through the engine: forward, backward, update."""
-        value = loss_and_backward(self.model, self.cost, self.inputs[idx], self.y[idx])
+        x = as_inputs(self.inputs[idx], self.model.dtype)
+        value = loss_and_backward(self.model, self.cost, x, self.y[idx])
         if not math.isfinite(value):
             raise diverged(epoch, k // self.m, f"the cost is {value}")
         self.optimizer.step()

@@ -48,6 +48,9 @@ def test_transformed_rows_equal_the_transformed_images():
     model = build(ModelSpec.from_sizes([784, 8, 10]), rng, np.float32)
     opt = optim.make("sgd", model.param_grad_pairs(), 1.0)
     runner = fast.FastSGD(model, images, np.zeros(40, np.int64), losses.get("quadratic"), opt)
-    runner.set_transformed(images, group, maps)
+    runner.set_transformed(group, maps)
     expected = to_inputs(apply_transforms(images, group, maps))
+    np.testing.assert_array_equal(dense(runner.csr, 784), expected)
+    runner.buffers = runner.new_buffers(10)  # too small: the rows must still all arrive
+    runner.set_transformed(group, maps)
     np.testing.assert_array_equal(dense(runner.csr, 784), expected)

@@ -77,17 +77,47 @@ def draw_transforms(
 
 
 def apply_transforms(images: np.ndarray, group: np.ndarray, maps: np.ndarray) -> np.ndarray:
-    """images (N, H, W) resampled each through maps[group[k]]; returns new (N, H, W)."""
+    """images (N, H, W) resampled each through maps[group[k]]; returns new (N, H, W).
+
+    A compiled gather when numba is installed, else one NumPy gather per group.
+    """
     n, h, w = images.shape
-    flat = np.zeros((n, h * w + 1), images.dtype)  # the extra column is the 0 outside
-    flat[:, :-1] = images.reshape(n, -1)
+    flat = np.ascontiguousarray(images.reshape(n, h * w))
+    gather = _compiled_gather()
+    if gather is not None:
+        return gather(flat, group, maps).reshape(n, h, w)
+    padded = np.zeros((n, h * w + 1), images.dtype)  # the extra column is the 0 outside
+    padded[:, :-1] = flat
     out = np.empty((n, h * w), images.dtype)
     order = np.argsort(group, kind="stable")
     bounds = np.searchsorted(group[order], np.arange(len(maps) + 1))
     for g in range(len(maps)):
         members = order[bounds[g] : bounds[g + 1]]
-        out[members] = flat[members][:, maps[g]]
+        out[members] = padded[members[:, None], maps[g][None, :]]
     return out.reshape(n, h, w)
+
+
+@functools.cache
+def _compiled_gather():
+    """out[k, t] = flat[k, maps[group[k], t]] (0 where the map says outside), or None."""
+    try:
+        import numba
+    except ImportError:
+        return None
+
+    @numba.njit(cache=True, nogil=True)
+    def gather(flat, group, maps):
+        n, p = flat.shape
+        out = np.zeros_like(flat)
+        for k in range(n):
+            src = maps[group[k]]
+            for t in range(p):
+                s = src[t]
+                if s < p:
+                    out[k, t] = flat[k, s]
+        return out
+
+    return gather
 
 
 def random_transforms(

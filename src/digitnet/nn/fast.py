@@ -194,39 +194,46 @@ def _compile():
     return _kernel
 
 
+def inverse_maps(maps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For maps (G, P) of target -> source (P = outside), the inverse as CSR per group:
+    targets[g, ptr[g, s] : ptr[g, s + 1]] are the targets that take source pixel s."""
+    groups, p = maps.shape
+    order = np.argsort(maps, axis=1, kind="stable")
+    sources = np.take_along_axis(maps, order, axis=1)
+    ptr = np.stack([np.searchsorted(sources[g], np.arange(p + 1)) for g in range(groups)])
+    return ptr.astype(np.int64), order.astype(np.int32)
+
+
 def _compile_transform():
-    """Compile the kernel that resamples images straight into CSR rows."""
+    """Compile the kernel that moves sparse rows through inverse index maps."""
     global _transform_kernel
     if _transform_kernel is not None:
         return _transform_kernel
     import numba
 
     @numba.njit(cache=True, nogil=True)
-    def transformed_rows(flat, group, maps, scale, out_dtype_value):
-        """Rows of images flat (N, P) uint8 resampled through maps[group[k]] (G, P) (index
-        P means outside: 0), as CSR: two passes, count then fill, nothing dense."""
-        n, p = flat.shape
-        indptr = np.zeros(n + 1, np.int64)
+    def transformed_rows(
+        indptr, indices, values, group, inv_ptr, inv_targets, out_ptr, out_indices, out_values
+    ):
+        """CSR rows resampled: each non-zero source pixel s of row k goes to every target
+        that takes s under group[k]'s map. One pass over the non-zeros, into the out_
+        buffers; returns the number written, or -1 if out_indices is too small."""
+        n = len(indptr) - 1
+        capacity = len(out_indices)
+        w = 0
+        out_ptr[0] = 0
         for k in range(n):
-            src = maps[group[k]]
-            count = 0
-            for t in range(p):
-                s = src[t]
-                if s < p and flat[k, s] != 0:
-                    count += 1
-            indptr[k + 1] = indptr[k] + count
-        indices = np.empty(indptr[n], np.int32)
-        values = np.empty(indptr[n], type(out_dtype_value))
-        for k in range(n):
-            src = maps[group[k]]
-            q = indptr[k]
-            for t in range(p):
-                s = src[t]
-                if s < p and flat[k, s] != 0:
-                    indices[q] = t
-                    values[q] = flat[k, s] * scale
-                    q += 1
-        return indptr, indices, values
+            g = group[k]
+            for q in range(indptr[k], indptr[k + 1]):
+                s = indices[q]
+                for u in range(inv_ptr[g, s], inv_ptr[g, s + 1]):
+                    if w == capacity:
+                        return -1
+                    out_indices[w] = inv_targets[g, u]
+                    out_values[w] = values[q]
+                    w += 1
+            out_ptr[k + 1] = w
+        return w
 
     _transform_kernel = transformed_rows
     return _transform_kernel
@@ -246,6 +253,8 @@ class FastSGD:
         self.optimizer = optimizer
         self.cross_entropy = isinstance(cost, CrossEntropy)
         self.set_inputs(x)
+        self.base = self.csr  # the untransformed rows, for augmentation
+        self.buffers: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self.labels = np.ascontiguousarray(labels, dtype=np.int64)
         self.kernel = _compile()
         first, second = model.dense_layers
@@ -262,14 +271,32 @@ class FastSGD:
         scale = 1 / 255 if x.dtype == np.uint8 else 1.0
         self.csr = CSR.from_rows(x, self.model.dtype, scale)
 
-    def set_transformed(self, images: np.ndarray, group: np.ndarray, maps: np.ndarray) -> None:
-        """Train on uint8 images (N, H, W) resampled through maps[group[k]] (see
-        :func:`digitnet.data.augment.draw_transforms`), built straight into sparse rows."""
+    def set_transformed(self, group: np.ndarray, maps: np.ndarray) -> None:
+        """Train on the original inputs (as square images) resampled through
+        maps[group[k]] (see :func:`digitnet.data.augment.draw_transforms`). The rows are
+        written into buffers kept from epoch to epoch."""
         kernel = _compile_transform()
-        flat = np.ascontiguousarray(images.reshape(len(images), -1))
-        dtype = self.model.dtype.type
-        indptr, indices, values = kernel(flat, group, maps, dtype(1 / 255), dtype(0))
-        self.csr = CSR(indptr, indices, values)
+        inv_ptr, inv_targets = inverse_maps(maps)
+        base = self.base
+        if self.buffers is None:
+            self.buffers = self.new_buffers(int(len(base.indices) * 1.1) + 1024)
+        while True:
+            ptr, idx, val = self.buffers
+            count = kernel(
+                base.indptr, base.indices, base.values, group, inv_ptr, inv_targets, ptr, idx, val
+            )
+            if count >= 0:
+                self.csr = CSR(ptr, idx[:count], val[:count])
+                return
+            self.buffers = self.new_buffers(2 * len(idx))  # rare: more ink than room
+
+    def new_buffers(self, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Row pointers, indices and values for transformed rows with ``size`` non-zeros."""
+        return (
+            np.empty(len(self.base.indptr), np.int64),
+            np.empty(size, np.int32),
+            np.empty(size, self.base.values.dtype),
+        )
 
     def run(self, order: np.ndarray, start: int, stop: int, mini_batch_size: int) -> int:
         """Train on the mini-batches order[start:stop]; start must begin a mini-batch.
