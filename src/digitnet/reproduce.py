@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from digitnet.config import ModelSpec, TrainConfig
-from digitnet.errors import DigitnetError
+from digitnet.errors import lookup
 
 
 @dataclass(frozen=True)
@@ -100,11 +100,7 @@ EXPERIMENTS: dict[str, Experiment] = {
 
 def get(name: str) -> Experiment:
     """The experiment called ``name``."""
-    try:
-        return EXPERIMENTS[name]
-    except KeyError:
-        known = ", ".join(EXPERIMENTS)
-        raise DigitnetError(f"unknown experiment {name!r} (known: {known})") from None
+    return lookup(EXPERIMENTS, name, "experiment")
 
 
 def with_seed(experiment: Experiment, seed: int, epochs: int | None = None) -> TrainConfig:

@@ -26,24 +26,25 @@ def positive_int(text: str) -> int:
     return value
 
 
-def positive_float(text: str) -> float:
+def number(text: str, minimum: float, inclusive: bool) -> float:
+    """A finite float ≥ minimum (or > minimum), for argparse."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not (0 < value < float("inf")):
-        raise argparse.ArgumentTypeError(f"must be a positive number: {text!r}")
+    low_ok = value >= minimum if inclusive else value > minimum
+    if not (low_ok and value < float("inf")):
+        bound = "≥" if inclusive else ">"
+        raise argparse.ArgumentTypeError(f"must be a number {bound} {minimum:g}: {text!r}")
     return value
+
+
+def positive_float(text: str) -> float:
+    return number(text, 0, inclusive=False)
 
 
 def non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not (0 <= value < float("inf")):
-        raise argparse.ArgumentTypeError(f"must be a number ≥ 0: {text!r}")
-    return value
+    return number(text, 0, inclusive=True)
 
 
 def sizes_list(text: str) -> list[int]:

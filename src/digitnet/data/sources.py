@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from digitnet.data.idx import read_bytes, sha256_of
-from digitnet.errors import DigitnetError
+from digitnet.errors import DigitnetError, lookup
 from digitnet.progress import Bar
 
 ENV_DATA_DIR = "DIGITNET_DATA"
@@ -125,11 +125,7 @@ DATASETS: dict[str, DatasetInfo] = {
 
 def dataset_info(name: str) -> DatasetInfo:
     """The table entry for ``name``; a clear error for an unknown dataset."""
-    try:
-        return DATASETS[name]
-    except KeyError:
-        known = ", ".join(DATASETS)
-        raise DigitnetError(f"unknown dataset {name!r} (known: {known})") from None
+    return lookup(DATASETS, name, "dataset")
 
 
 def cache_dir() -> Path:

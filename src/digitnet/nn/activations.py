@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from digitnet.errors import DigitnetError
+from digitnet.errors import lookup
 from digitnet.nn import functional as F
 from digitnet.nn.layers import Layer
 
@@ -107,9 +107,4 @@ ACTIVATIONS: dict[str, type[Layer]] = {
 
 def activation(name: str) -> Layer:
     """A new activation layer called ``name``."""
-    try:
-        return ACTIVATIONS[name]()
-    except KeyError:
-        raise DigitnetError(
-            f"unknown activation {name!r} (known: {', '.join(ACTIVATIONS)})"
-        ) from None
+    return lookup(ACTIVATIONS, name, "activation")()

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from digitnet.errors import DigitnetError
+from digitnet.errors import lookup
 
 Initializer = Callable[[int, int, np.random.Generator, np.dtype], tuple[np.ndarray, np.ndarray]]
 
@@ -57,9 +57,4 @@ INITIALIZERS: dict[str, Initializer] = {
 
 def get(name: str) -> Initializer:
     """The initialiser called ``name``."""
-    try:
-        return INITIALIZERS[name]
-    except KeyError:
-        raise DigitnetError(
-            f"unknown initialiser {name!r} (known: {', '.join(INITIALIZERS)})"
-        ) from None
+    return lookup(INITIALIZERS, name, "initialiser")

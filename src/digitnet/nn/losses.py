@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from digitnet.errors import DigitnetError
+from digitnet.errors import lookup
 from digitnet.nn import functional as F
 from digitnet.nn.activations import Sigmoid, Softmax
 from digitnet.nn.layers import Layer
@@ -103,11 +103,7 @@ ALIASES = {"categorical-cross-entropy": "log-likelihood", "mse": "quadratic"}
 
 def get(name: str) -> Cost:
     """A new cost object called ``name`` (or one of its aliases)."""
-    try:
-        return COSTS[ALIASES.get(name, name)]()
-    except KeyError:
-        known = ", ".join([*COSTS, *ALIASES])
-        raise DigitnetError(f"unknown cost {name!r} (known: {known})") from None
+    return lookup({**COSTS, **{a: COSTS[c] for a, c in ALIASES.items()}}, name, "cost")()
 
 
 def loss_and_backward(model, cost: Cost, x: np.ndarray, y: np.ndarray, train: bool = True) -> float:
