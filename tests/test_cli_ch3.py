@@ -37,6 +37,8 @@ def test_bad_spec_files_give_one_line(tmp_path):
     assert "not valid JSON" in one_line_error(run("summary", str(bad)))
     bad.write_text(json.dumps({**KERAS_SPEC, "layers": [{"type": "conv9"}]}))
     assert "no known type" in one_line_error(run("train", "--spec", str(bad)))
+    assert "unknown cost" in one_line_error(run("train", "--cost", "hinge"))
+    assert "unknown activation" in one_line_error(run("train", "--activation", "swish"))
     good = tmp_path / "good.json"
     good.write_text(json.dumps(KERAS_SPEC))
     assert "not both" in one_line_error(run("train", "--spec", str(good), "--sizes", "784,5,10"))

@@ -96,6 +96,11 @@ class ModelSpec:
                 raise DigitnetError(f"model spec: layer {i}: unknown init {layer.get('init')!r}")
         if self.init not in INITIALIZERS:
             raise DigitnetError(f"model spec: unknown init {self.init!r}")
+        from digitnet.nn.losses import ALIASES, COSTS
+
+        if self.cost not in COSTS and self.cost not in ALIASES:
+            known = ", ".join([*COSTS, *ALIASES])
+            raise DigitnetError(f"model spec: unknown cost {self.cost!r} (known: {known})")
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), sort_keys=True)
