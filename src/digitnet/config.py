@@ -12,7 +12,7 @@ from typing import Any
 
 from digitnet.errors import DigitnetError
 
-LAYER_TYPES = ("dense", "maxout", "dropout")
+LAYER_TYPES = ("dense", "maxout", "dropout", "conv2d", "maxpool2d", "flatten")
 
 
 @dataclass
@@ -22,7 +22,11 @@ class ModelSpec:
     Each layer is a dict, one of:
     ``{"type": "dense", "units": 30, "activation": "sigmoid"}`` (activation optional;
     any name in ``digitnet.nn.activations``), ``{"type": "maxout", "units": 100,
-    "pieces": 2}``, ``{"type": "dropout", "rate": 0.5}``. A layer may name its own
+    "pieces": 2}``, ``{"type": "dropout", "rate": 0.5}``, ``{"type": "conv2d", "filters":
+    20, "kernel": 5, "padding": "valid", "activation": "relu"}``, ``{"type": "maxpool2d",
+    "size": 2}``, ``{"type": "flatten"}`` (a dense layer after image-shaped data flattens
+    it by itself). Networks with conv2d or maxpool2d layers need ``input_shape``, e.g.
+    [1, 28, 28]; ``input_size`` is then its product. A layer may name its own
     ``"init"``; ``init`` is the default for all.
     """
 
@@ -30,6 +34,7 @@ class ModelSpec:
     layers: list[dict[str, Any]] = field(default_factory=list)
     cost: str = "quadratic"
     init: str = "normal"
+    input_shape: list[int] | None = None
 
     @classmethod
     def from_sizes(
@@ -49,6 +54,22 @@ class ModelSpec:
     def sizes(self) -> list[int]:
         """[input, units of each layer with units], e.g. [784, 30, 10]."""
         return [self.input_size] + [int(x["units"]) for x in self.layers if "units" in x]
+
+    @property
+    def short_name(self) -> str:
+        """A name for files and headers: 784-30-10, or 784-c20k5-p2-100-10 with convolutions."""
+        parts = [str(self.input_size)]
+        for layer in self.layers:
+            kind = layer["type"]
+            if kind == "conv2d":
+                parts.append(f"c{layer['filters']}k{layer['kernel']}")
+            elif kind == "maxpool2d":
+                parts.append(f"p{layer.get('size', 2)}")
+            elif kind == "maxout":
+                parts.append(f"m{layer['units']}x{layer['pieces']}")
+            elif "units" in layer:
+                parts.append(str(layer["units"]))
+        return "-".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -74,9 +95,40 @@ class ModelSpec:
         from digitnet.nn.activations import ACTIVATIONS
         from digitnet.nn.init import INITIALIZERS
 
+        if self.input_shape is not None:
+            shape = self.input_shape
+            if (
+                not isinstance(shape, list)
+                or len(shape) != 3
+                or not all(isinstance(d, int) and d > 0 for d in shape)
+                or shape[0] * shape[1] * shape[2] != self.input_size
+            ):
+                raise DigitnetError(
+                    "model spec: input_shape must be [channels, height, width] with "
+                    f"product input_size ({self.input_size})"
+                )
         for i, layer in enumerate(self.layers):
             if not isinstance(layer, dict) or layer.get("type") not in LAYER_TYPES:
                 raise DigitnetError(f"model spec: layer {i} has no known type {LAYER_TYPES}")
+            if layer["type"] in ("conv2d", "maxpool2d") and self.input_shape is None:
+                raise DigitnetError(f"model spec: layer {i} ({layer['type']}) needs input_shape")
+            if layer["type"] == "conv2d":
+                for key in ("filters", "kernel"):
+                    if not isinstance(layer.get(key), int) or layer[key] < 1:
+                        raise DigitnetError(f"model spec: layer {i} needs a positive {key!r}")
+                if layer.get("padding", "valid") not in ("valid", "same"):
+                    raise DigitnetError(f"model spec: layer {i}: padding is valid or same")
+                if layer.get("padding") == "same" and layer["kernel"] % 2 == 0:
+                    raise DigitnetError(f"model spec: layer {i}: padding same needs an odd kernel")
+            if layer["type"] == "maxpool2d" and (
+                not isinstance(layer.get("size", 2), int) or layer.get("size", 2) < 1
+            ):
+                raise DigitnetError(f"model spec: layer {i} needs a positive 'size'")
+            if layer["type"] in ("conv2d", "maxpool2d", "flatten"):
+                act = layer.get("activation")
+                if act is not None and act not in ACTIVATIONS:
+                    raise DigitnetError(f"model spec: layer {i}: unknown activation {act!r}")
+                continue
             if layer["type"] == "dropout":
                 rate = layer.get("rate")
                 if not isinstance(rate, (int, float)) or not 0 <= rate < 1:

@@ -224,7 +224,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     spec = spec_from_args(args)
     config = config_from_args(args)
-    sizes = "-".join(map(str, spec.sizes))
+    sizes = spec.short_name
     out = args.out or Path("models") / f"{config.dataset}-{sizes}.safetensors"
     if out.is_dir():
         raise DigitnetError(f"{out}: is a directory")

@@ -7,6 +7,7 @@ import numpy as np
 from digitnet.config import ModelSpec
 from digitnet.nn import init as initializers
 from digitnet.nn.activations import activation
+from digitnet.nn.conv import Conv2D, Flatten, MaxPool2D
 from digitnet.nn.layers import Dense, Dropout, Layer, Maxout
 
 
@@ -17,10 +18,16 @@ class Sequential:
     index counting every layer, activations included, as torch's ``nn.Sequential`` does.
     """
 
-    def __init__(self, layers: list[Layer], dtype: np.dtype | str = np.float32) -> None:
+    def __init__(
+        self,
+        layers: list[Layer],
+        dtype: np.dtype | str = np.float32,
+        input_shape: tuple[int, ...] | None = None,
+    ) -> None:
         self.layers = layers
         self.dtype = np.dtype(dtype)
-        if layers and isinstance(layers[0], Dense):
+        self.input_shape = tuple(input_shape) if input_shape else None
+        if layers and hasattr(layers[0], "input_grad"):
             layers[0].input_grad = False  # the inputs are data, not parameters
 
     def forward(self, x: np.ndarray, train: bool = False, stop: int | None = None) -> np.ndarray:
@@ -30,6 +37,8 @@ class Sequential:
         layer's weighted input z, without its activation).
         """
         a = np.asarray(x, dtype=self.dtype)
+        if self.input_shape and a.ndim == 2:  # flat inputs for a convolutional network
+            a = a.reshape(len(a), *self.input_shape)
         for layer in self.layers[:stop]:
             a = layer.forward(a, train)
         return a
@@ -95,22 +104,38 @@ def build(
     spec.validate()
     dtype = np.dtype(dtype)
     layers: list[Layer] = []
-    n_in = spec.input_size
+    shape: tuple[int, ...] = tuple(spec.input_shape) if spec.input_shape else (spec.input_size,)
     for layer_spec in spec.layers:
         kind = layer_spec["type"]
+        make = initializers.get(layer_spec.get("init", spec.init))
         if kind == "dropout":
             layers.append(Dropout(float(layer_spec["rate"]), rng))
             continue
-        units = int(layer_spec["units"])
-        make = initializers.get(layer_spec.get("init", spec.init))
-        if kind == "maxout":
-            pieces = int(layer_spec["pieces"])
-            w, b = make(n_in, units * pieces, rng, dtype)
+        if kind == "flatten" or (kind in ("dense", "maxout") and len(shape) > 1):
+            layers.append(Flatten())
+            shape = (int(np.prod(shape)),)
+            if kind == "flatten":
+                continue
+        if kind == "conv2d":
+            filters, k = int(layer_spec["filters"]), int(layer_spec["kernel"])
+            w, b = make(shape[0] * k * k, filters, rng, dtype)
+            conv = Conv2D(w.reshape(filters, shape[0], k, k), b, layer_spec.get("padding", "valid"))
+            layers.append(conv)
+            shape = conv.output_shape(shape)
+        elif kind == "maxpool2d":
+            pool = MaxPool2D(int(layer_spec.get("size", 2)))
+            layers.append(pool)
+            shape = pool.output_shape(shape)
+        elif kind == "maxout":
+            units, pieces = int(layer_spec["units"]), int(layer_spec["pieces"])
+            w, b = make(shape[0], units * pieces, rng, dtype)
             layers.append(Maxout(w, b, pieces))
+            shape = (units,)
         else:
-            w, b = make(n_in, units, rng, dtype)
+            units = int(layer_spec["units"])
+            w, b = make(shape[0], units, rng, dtype)
             layers.append(Dense(w, b))
-            if layer_spec.get("activation"):
-                layers.append(activation(layer_spec["activation"]))
-        n_in = units
-    return Sequential(layers, dtype)
+            shape = (units,)
+        if layer_spec.get("activation"):
+            layers.append(activation(layer_spec["activation"]))
+    return Sequential(layers, dtype, spec.input_shape)
