@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 MODEL := models/mnist-784-30-10.safetensors
 
-.PHONY: run test lint format bench clean
+.PHONY: run test torch format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,9 +31,13 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
-# Benchmarks compare against PyTorch (CPU build, pinned: an unpinned torch pulls CUDA).
-bench: $(VENV)/.installed-dev
+# PyTorch, pinned (an unpinned torch pulls a multi-GB CUDA build): the torch backend's
+# tests run when it is installed and skip when it is not.
+torch: $(VENV)/.installed-dev
 	$(BIN)/pip install --quiet torch==2.13.0
+
+# Benchmarks compare against PyTorch in the same run.
+bench: torch
 	$(BIN)/python bench/bench_train.py
 
 clean:

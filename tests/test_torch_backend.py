@@ -1,0 +1,163 @@
+"""The PyTorch backend against the NumPy engine: same weights, same losses and gradients."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from digitnet import torch_backend  # noqa: E402
+from digitnet.config import ModelSpec  # noqa: E402
+from digitnet.errors import DigitnetError  # noqa: E402
+from digitnet.nn import build, losses  # noqa: E402
+
+CASES = {
+    "sigmoid-quadratic": ModelSpec.from_sizes([12, 7, 4]),
+    "tanh-cross-entropy": ModelSpec(
+        12,
+        [
+            {"type": "dense", "units": 7, "activation": "tanh"},
+            {"type": "dense", "units": 4, "activation": "sigmoid"},
+        ],
+        "cross-entropy",
+        "glorot",
+    ),
+    "relu-leaky-elu-softmax": ModelSpec(
+        12,
+        [
+            {"type": "dense", "units": 8, "activation": "relu"},
+            {"type": "dense", "units": 7, "activation": "leaky-relu"},
+            {"type": "dense", "units": 6, "activation": "elu"},
+            {"type": "dense", "units": 4, "activation": "softmax"},
+        ],
+        "log-likelihood",
+        "he",
+    ),
+    "maxout-linear": ModelSpec(
+        12,
+        [
+            {"type": "maxout", "units": 5, "pieces": 3},
+            {"type": "dense", "units": 4, "activation": "linear"},
+        ],
+        "quadratic",
+        "glorot",
+    ),
+    "conv-pool-same": ModelSpec(
+        36,
+        [
+            {"type": "conv2d", "filters": 3, "kernel": 3, "padding": "same", "activation": "relu"},
+            {"type": "maxpool2d", "size": 2},
+            {"type": "conv2d", "filters": 2, "kernel": 2, "activation": "tanh"},
+            {"type": "dense", "units": 4, "activation": "softmax"},
+        ],
+        "log-likelihood",
+        "he",
+        input_shape=[1, 6, 6],
+    ),
+}
+
+
+def engine_model(spec, seed=0):
+    rng = np.random.default_rng(seed)
+    model = build(spec, rng, np.float64)
+    for p in model.parameters().values():
+        p += rng.standard_normal(p.shape) * 0.2
+    return model
+
+
+def torch_loss(module, cost, x, y, n_layers):
+    if cost.fused_with is not None:
+        z = module(x, stop=n_layers - 1)
+        if cost.name == "log-likelihood":
+            return -(y * torch.log_softmax(z, dim=1)).sum() / len(x)
+        return (torch.nn.functional.softplus(z) - y * z).sum() / len(x)
+    a = module(x)
+    return 0.5 * ((a - y) ** 2).sum() / len(x)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_same_loss_and_gradients(name):
+    spec = CASES[name]
+    model = engine_model(spec)
+    module = torch_backend.to_torch(model, spec)
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((5, spec.input_size))
+    y = np.eye(4)[rng.integers(0, 4, 5)]
+    cost = losses.get(spec.cost)
+    ours = losses.loss_and_backward(model, cost, x, y)
+    theirs = torch_loss(module, cost, torch.from_numpy(x), torch.from_numpy(y), len(model.layers))
+    theirs.backward()
+    assert ours == pytest.approx(theirs.item(), rel=1e-10)
+    grads = model.gradients()
+    for key, p in module.named_parameters():
+        mine = grads[key.removeprefix("net.")]
+        theirs_grad = p.grad.numpy()
+        err = np.abs(mine - theirs_grad).max() / max(np.abs(theirs_grad).max(), 1e-12)
+        assert err < 1e-6, (key, err)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_weights_both_ways_give_the_same_outputs(name):
+    spec = CASES[name]
+    model = engine_model(spec, seed=3)
+    x = np.random.default_rng(2).random((6, spec.input_size)).astype(np.float32)
+    model32 = build(spec, np.random.default_rng(0), np.float32)
+    model32.load_parameters(model.parameters())
+    module = torch_backend.to_torch(model32, spec).eval()
+    with torch.no_grad():
+        theirs = module(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(model32.predict_proba(x), theirs, atol=1e-5)
+    back = torch_backend.from_torch(module, spec, np.float32)
+    for key, p in model32.parameters().items():
+        np.testing.assert_array_equal(back.parameters()[key], p)
+
+
+def test_a_module_trained_in_torch_loads_into_the_engine():
+    spec = CASES["relu-leaky-elu-softmax"]
+    module = torch_backend.build(spec, np.float32)  # torch's own initial weights
+    x = torch.rand(8, 12)
+    model = torch_backend.from_torch(module, spec)
+    with torch.no_grad():
+        np.testing.assert_allclose(model.predict_proba(x.numpy()), module(x).numpy(), atol=1e-5)
+
+
+def test_dropout_maps_to_torch_dropout_and_is_identity_in_eval():
+    spec = ModelSpec(
+        12,
+        [
+            {"type": "dense", "units": 6, "activation": "relu"},
+            {"type": "dropout", "rate": 0.5},
+            {"type": "dense", "units": 4, "activation": "softmax"},
+        ],
+        "log-likelihood",
+        "he",
+    )
+    model = engine_model(spec)
+    module = torch_backend.to_torch(model, spec).eval()
+    assert isinstance(module.net[2], torch.nn.Dropout) and module.net[2].p == 0.5
+    x = np.random.default_rng(0).random((3, 12))
+    with torch.no_grad():
+        np.testing.assert_allclose(module(torch.from_numpy(x)).numpy(), model.predict_proba(x))
+
+
+def test_device_choice_runs_on_cpu_without_a_gpu():
+    chosen = torch_backend.device("auto")
+    assert chosen.type in ("cpu", "cuda", "mps")
+    assert torch_backend.device("cpu").type == "cpu"
+    if not torch.cuda.is_available():
+        with pytest.raises(DigitnetError, match="no CUDA GPU"):
+            torch_backend.device("cuda")
+    with pytest.raises(DigitnetError, match="unknown device"):
+        torch_backend.device("tpu")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU here")
+def test_same_outputs_on_the_gpu():
+    spec = CASES["conv-pool-same"]
+    model = build(spec, np.random.default_rng(0), np.float32)
+    module = torch_backend.to_torch(model, spec, on="cuda").eval()
+    x = np.random.default_rng(1).random((4, 36)).astype(np.float32)
+    with torch.no_grad():
+        out = module(torch.from_numpy(x).cuda()).cpu().numpy()
+    np.testing.assert_allclose(out, model.predict_proba(x), atol=1e-5)
