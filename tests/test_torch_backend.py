@@ -161,3 +161,60 @@ def test_same_outputs_on_the_gpu():
     with torch.no_grad():
         out = module(torch.from_numpy(x).cuda()).cpu().numpy()
     np.testing.assert_allclose(out, model.predict_proba(x), atol=1e-5)
+
+
+def test_train_with_the_torch_engine_saves_an_ordinary_model(tmp_path, data_dir, capsys):
+    from digitnet import checkpoint, cli
+
+    out = tmp_path / "t.safetensors"
+    argv = [
+        "train",
+        "--engine",
+        "torch",
+        "--device",
+        "cpu",
+        "--sizes",
+        "784,32,10",
+        "--activation",
+        "relu",
+        "--cost",
+        "log-likelihood",
+        "--init",
+        "he",
+        "--optimizer",
+        "adam",
+        "--eta",
+        "0.002",
+        "--mini-batch-size",
+        "32",
+        "--epochs",
+        "2",
+        "--limit",
+        "3000",
+        "--out",
+        str(out),
+        "--quiet",
+        "--data-dir",
+        str(data_dir),
+    ]
+    assert cli.main(argv) == 0
+    text = capsys.readouterr().out
+    assert "torch (cpu)" in text
+    ckpt = checkpoint.load(out)  # an engine model: loads and predicts without torch
+    history = ckpt.training["history"]
+    assert history["engine"] == "torch (cpu)"
+    assert history["epochs"][1]["correct"] > 8500 and history["epochs"][1]["cost"] > 0
+
+
+def test_dataset_with_a_standard_dataloader():
+    from digitnet.torch_train import dataset_class
+
+    images = np.arange(5 * 28 * 28, dtype=np.int64).reshape(5, 28, 28).astype(np.uint8)
+    labels = np.array([3, 1, 4, 1, 5])
+    flat = dataset_class()(images, labels)
+    assert len(flat) == 5 and flat[2][0].shape == (784,) and flat[2][1] == 4
+    shaped = dataset_class()(images, labels, shape=(1, 28, 28))
+    loader = torch.utils.data.DataLoader(shaped, batch_size=2, shuffle=False)
+    xb, yb = next(iter(loader))
+    assert xb.shape == (2, 1, 28, 28) and xb.dtype == torch.float32
+    assert float(xb.max()) <= 1.0 and yb.tolist() == [3, 1]

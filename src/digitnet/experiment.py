@@ -26,7 +26,7 @@ from digitnet.data.augment import expand_shifts
 from digitnet.errors import DigitnetError
 from digitnet.nn import build, losses
 from digitnet.nn.model import Sequential
-from digitnet.train import EpochRecord, History, evaluate, fit
+from digitnet.train import EpochRecord, History, TrainingInterrupted, evaluate, fit
 
 
 @dataclass
@@ -71,8 +71,11 @@ def run(
     limit: int | None = None,
     on_epoch: Callable[[EpochRecord], None] | None = None,
     progress: bool | None = None,
+    engine: str = "numpy",
+    device: str = "auto",
 ) -> Result:
-    """Train ``spec`` as ``config`` says; returns the trained model and its record."""
+    """Train ``spec`` as ``config`` says, with the NumPy engine or PyTorch (on ``device``);
+    returns the trained model (an engine model either way) and its record."""
     spec.validate()
     config.validate()
     data = load_all(config.dataset, data_dir)
@@ -95,11 +98,29 @@ def run(
     model = build(spec, rng, dtype)
     cost = losses.get(spec.cost)
     start = time.perf_counter()
-    history = fit(model, cost, xtr, ytr, config, rng, validation, on_epoch, progress)
+    if engine == "torch":
+        history, model = fit_with_torch(spec, model, xtr, ytr, config, validation, on_epoch, device)
+    else:
+        history = fit(model, cost, xtr, ytr, config, rng, validation, on_epoch, progress)
     seconds = time.perf_counter() - start
     correct = evaluate(model, xte, yte)
     val_correct = evaluate(model, *validation) if validation is not None else None
     return Result(model, history, correct, len(yte), seconds, len(xtr), val_correct)
+
+
+def fit_with_torch(spec, model, x, labels, config, validation, on_epoch, device_name):
+    """Train a copy of ``model`` in PyTorch; returns (history, the trained engine model)."""
+    from digitnet import torch_backend
+    from digitnet.torch_train import fit_torch
+
+    module = torch_backend.to_torch(model, spec)  # the same initial weights as the engine's
+    on = torch_backend.device(device_name)
+    try:
+        history = fit_torch(spec, module, x, labels, config, validation, on_epoch, on)
+    except TrainingInterrupted as stop:
+        stop.model = torch_backend.from_torch(stop.model, spec, model.dtype)
+        raise
+    return history, torch_backend.from_torch(module, spec, model.dtype)
 
 
 def save(path: Path, spec: ModelSpec, config: TrainConfig, result: Result) -> None:

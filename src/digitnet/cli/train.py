@@ -96,6 +96,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default="best",
         help="save the epoch with the best validation accuracy (default) or the last one",
     )
+    run.add_argument(
+        "--engine",
+        choices=["numpy", "torch"],
+        default="numpy",
+        help="digitnet's NumPy engine (default) or PyTorch (pip install 'digitnet[torch]')",
+    )
+    run.add_argument(
+        "--device",
+        choices=["auto", "cpu", "cuda", "mps"],
+        default="auto",
+        help="with --engine torch: auto picks a GPU when there is one",
+    )
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--dataset", choices=dataset_names(), default="mnist")
     run.add_argument("--dtype", choices=["float32", "float64"], default="float32")
@@ -224,6 +236,10 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     spec = spec_from_args(args)
     config = config_from_args(args)
+    if args.engine == "torch":
+        from digitnet import torch_backend
+
+        torch_backend.device(args.device)  # says now if torch or the device is missing
     sizes = spec.short_name
     out = args.out or Path("models") / f"{config.dataset}-{sizes}.safetensors"
     if out.is_dir():
@@ -242,7 +258,14 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     try:
         result = experiment.run(
-            spec, config, args.data_dir, args.limit, report, progress=False if args.quiet else None
+            spec,
+            config,
+            args.data_dir,
+            args.limit,
+            report,
+            progress=False if args.quiet else None,
+            engine=args.engine,
+            device=args.device,
         )
     except TrainingInterrupted as stop:
         if not stop.history.epochs:
