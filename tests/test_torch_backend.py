@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -218,3 +220,82 @@ def test_dataset_with_a_standard_dataloader():
     xb, yb = next(iter(loader))
     assert xb.shape == (2, 1, 28, 28) and xb.dtype == torch.float32
     assert float(xb.max()) <= 1.0 and yb.tolist() == [3, 1]
+
+
+def test_evaluate_and_predict_agree_across_engines(tmp_path, data_dir, capsys, mnist):
+    from PIL import Image
+
+    from digitnet import cli
+
+    out = tmp_path / "m.safetensors"
+    assert (
+        cli.main(
+            [
+                "train",
+                "--epochs",
+                "1",
+                "--limit",
+                "2000",
+                "--out",
+                str(out),
+                "--quiet",
+                "--data-dir",
+                str(data_dir),
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    lines = {}
+    for engine in ("numpy", "torch"):
+        assert (
+            cli.main(
+                [
+                    "evaluate",
+                    str(out),
+                    "--engine",
+                    engine,
+                    "--device",
+                    "cpu",
+                    "--data-dir",
+                    str(data_dir),
+                ]
+            )
+            == 0
+        )
+        lines[engine] = capsys.readouterr().out.splitlines()[0]
+    assert lines["numpy"] == lines["torch"]
+    png = tmp_path / "d.png"
+    Image.fromarray(255 - mnist["test"][0][0]).save(png)
+    answers = []
+    for engine in ("numpy", "torch"):
+        assert cli.main(["predict", str(out), str(png), "--json", "--engine", engine]) == 0
+        answers.append(json.loads(capsys.readouterr().out)[0])
+    assert answers[0]["digit"] == answers[1]["digit"]
+    assert answers[0]["confidence"] == pytest.approx(answers[1]["confidence"], abs=1e-4)
+
+
+def test_reproduce_with_the_torch_engine(data_dir, capsys):
+    from digitnet import cli
+
+    assert (
+        cli.main(
+            [
+                "reproduce",
+                "keras-dense",
+                "--engine",
+                "torch",
+                "--device",
+                "cpu",
+                "--epochs",
+                "1",
+                "--limit",
+                "2000",
+                "--quiet",
+                "--data-dir",
+                str(data_dir),
+            ]
+        )
+        == 0
+    )
+    assert "torch (cpu)" in capsys.readouterr().out

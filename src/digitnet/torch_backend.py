@@ -166,3 +166,18 @@ def from_torch(module, spec: ModelSpec, dtype: np.dtype | str = np.float32):
         raise DigitnetError("the PyTorch module's weights do not match the spec")
     model.load_parameters(state)
     return model
+
+
+def predict_proba(
+    model, spec: ModelSpec, x: np.ndarray, device_name: str = "auto", batch_size: int = 4096
+) -> np.ndarray:
+    """Output activations (N, classes) of an engine model run in PyTorch; x (N, inputs)."""
+    torch = require_torch()
+    on = device(device_name)
+    module = to_torch(model, spec, on=device_name).eval()
+    outputs = []
+    with torch.no_grad():
+        for k in range(0, len(x), batch_size):
+            xb = torch.from_numpy(np.ascontiguousarray(x[k : k + batch_size])).to(on)
+            outputs.append(module(xb.to(torch_dtype(model.dtype))).cpu().numpy())
+    return np.concatenate(outputs) if outputs else np.empty((0, model.n_out), model.dtype)

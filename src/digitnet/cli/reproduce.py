@@ -31,6 +31,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--json", type=Path, metavar="FILE", help="also write the results as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--engine",
+        choices=["numpy", "torch"],
+        default="numpy",
+        help="train with the NumPy engine (default) or PyTorch",
+    )
+    p.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"], default="auto")
     data_dir_option(p)
     p.set_defaults(func=cmd_reproduce)
 
@@ -50,7 +57,13 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     for seed in range(args.seeds):
         config = reproduce.with_seed(exp, seed, args.epochs)
         result = runs.run(
-            exp.spec, config, args.data_dir, args.limit, progress=False if args.quiet else None
+            exp.spec,
+            config,
+            args.data_dir,
+            args.limit,
+            progress=False if args.quiet else None,
+            engine=args.engine,
+            device=args.device,
         )
         if exp.split == "validation":
             if result.validation_correct is None:

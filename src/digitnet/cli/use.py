@@ -13,10 +13,35 @@ from digitnet.cli.common import EXIT_ERROR, data_dir_option
 from digitnet.errors import DigitnetError
 
 
+def engine_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--engine",
+        choices=["numpy", "torch"],
+        default="numpy",
+        help="run the model with the NumPy engine (default) or PyTorch",
+    )
+    p.add_argument(
+        "--device",
+        choices=["auto", "cpu", "cuda", "mps"],
+        default="auto",
+        help="with --engine torch: auto picks a GPU when there is one",
+    )
+
+
+def scores_of(ckpt, x: np.ndarray, args: argparse.Namespace) -> np.ndarray:
+    """Output activations (N, classes) for inputs x (N, inputs), in the chosen engine."""
+    if args.engine == "torch":
+        from digitnet import torch_backend
+
+        return torch_backend.predict_proba(ckpt.model, ckpt.spec, x, args.device)
+    return ckpt.model.predict_proba(x)
+
+
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("evaluate", help="test accuracy of a model, per digit")
     p.add_argument("model", type=Path)
     p.add_argument("--split", choices=["test", "validation", "train"], default="test")
+    engine_options(p)
     data_dir_option(p)
     p.set_defaults(func=cmd_evaluate)
 
@@ -30,6 +55,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--model", type=Path, help="model file")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    engine_options(p)
     p.set_defaults(func=cmd_predict)
 
 
@@ -38,7 +64,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from digitnet.data import load
     from digitnet.data.sources import dataset_info
     from digitnet.metrics import confusion_matrix, per_class_report
-    from digitnet.train import predict
+    from digitnet.train import as_inputs, predict
 
     ckpt = checkpoint.load(args.model)
     x, y = load(ckpt.dataset, args.split, args.data_dir)
@@ -47,7 +73,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             f"{args.model}: model expects {ckpt.spec.input_size} inputs, "
             f"{ckpt.dataset} has {x[0].size}"
         )
-    predicted = predict(ckpt.model, x)
+    if args.engine == "torch":
+        predicted = scores_of(ckpt, as_inputs(x, ckpt.model.dtype), args).argmax(axis=1)
+    else:
+        predicted = predict(ckpt.model, x)
     cm = confusion_matrix(predicted, y)
     right = int(np.trace(cm))
     print(
@@ -87,7 +116,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
             print(f"digitnet: error: {e}", file=sys.stderr)
             status = EXIT_ERROR
             continue
-        scores = ckpt.model.predict_proba(x)[0].astype(np.float64)
+        scores = scores_of(ckpt, x, args)[0].astype(np.float64)
         share = scores / scores.sum() if scores.sum() > 0 else scores
         k = int(np.argmax(scores))
         results.append(
