@@ -72,3 +72,19 @@ def dataset_names() -> list[str]:
     from digitnet.data.sources import DATASETS
 
     return list(DATASETS)
+
+
+def engine_options(p: argparse.ArgumentParser) -> None:
+    """--engine numpy|torch and --device, shared by train, evaluate, predict, reproduce."""
+    p.add_argument(
+        "--engine",
+        choices=["numpy", "torch"],
+        default="numpy",
+        help="digitnet's NumPy engine (default) or PyTorch (pip install 'digitnet[torch]')",
+    )
+    p.add_argument(
+        "--device",
+        choices=["auto", "cpu", "cuda", "mps"],
+        default="auto",
+        help="with --engine torch: auto picks a GPU when there is one",
+    )

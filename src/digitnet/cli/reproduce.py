@@ -7,7 +7,7 @@ import json
 import statistics
 from pathlib import Path
 
-from digitnet.cli.common import data_dir_option, positive_int
+from digitnet.cli.common import data_dir_option, engine_options, positive_int
 from digitnet.errors import DigitnetError
 
 
@@ -31,13 +31,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--json", type=Path, metavar="FILE", help="also write the results as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument(
-        "--engine",
-        choices=["numpy", "torch"],
-        default="numpy",
-        help="train with the NumPy engine (default) or PyTorch",
-    )
-    p.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"], default="auto")
+    engine_options(p)
     data_dir_option(p)
     p.set_defaults(func=cmd_reproduce)
 

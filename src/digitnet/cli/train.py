@@ -11,6 +11,7 @@ from digitnet.cli.common import (
     EXIT_INTERRUPTED,
     data_dir_option,
     dataset_names,
+    engine_options,
     non_negative_float,
     positive_float,
     positive_int,
@@ -96,18 +97,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default="best",
         help="save the epoch with the best validation accuracy (default) or the last one",
     )
-    run.add_argument(
-        "--engine",
-        choices=["numpy", "torch"],
-        default="numpy",
-        help="digitnet's NumPy engine (default) or PyTorch (pip install 'digitnet[torch]')",
-    )
-    run.add_argument(
-        "--device",
-        choices=["auto", "cpu", "cuda", "mps"],
-        default="auto",
-        help="with --engine torch: auto picks a GPU when there is one",
-    )
+    engine_options(run)
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--dataset", choices=dataset_names(), default="mnist")
     run.add_argument("--dtype", choices=["float32", "float64"], default="float32")

@@ -9,23 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from digitnet.cli.common import EXIT_ERROR, data_dir_option
+from digitnet.cli.common import EXIT_ERROR, data_dir_option, engine_options
 from digitnet.errors import DigitnetError
-
-
-def engine_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--engine",
-        choices=["numpy", "torch"],
-        default="numpy",
-        help="run the model with the NumPy engine (default) or PyTorch",
-    )
-    p.add_argument(
-        "--device",
-        choices=["auto", "cpu", "cuda", "mps"],
-        default="auto",
-        help="with --engine torch: auto picks a GPU when there is one",
-    )
 
 
 def scores_of(ckpt, x: np.ndarray, args: argparse.Namespace) -> np.ndarray:
