@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 MODEL := models/mnist-784-30-10.safetensors
 
-.PHONY: run test torch format bench clean
+.PHONY: run test torch extras format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ format: $(VENV)/.installed-dev
 # tests run when it is installed and skip when it is not.
 torch: $(VENV)/.installed-dev
 	$(BIN)/pip install --quiet torch==2.13.0
+
+# Every optional part: PyTorch (pinned, CPU) and ONNX export with onnxruntime to check it.
+extras: torch
+	$(BIN)/pip install --quiet -e '.[onnx]'
 
 # Benchmarks compare against PyTorch in the same run.
 bench: torch

@@ -11,9 +11,7 @@ every tensor's name, shape, dtype and values against the spec, and refuses anyth
 from __future__ import annotations
 
 import json
-import os
 import struct
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ import numpy as np
 from digitnet import __version__
 from digitnet.config import ModelSpec
 from digitnet.errors import DigitnetError
+from digitnet.fileio import atomic_write
 from digitnet.nn.model import Sequential, build
 
 FORMAT = "digitnet"
@@ -63,24 +62,7 @@ def save(
         "dataset": dataset,
         "digitnet_version": __version__,
     }
-    blob = st_save(tensors, metadata=metadata)
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".part")
-    except OSError as e:
-        raise DigitnetError(f"{path}: cannot write ({e.strerror or e})") from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(blob)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError as e:
-        raise DigitnetError(f"{path}: cannot write ({e.strerror or e})") from None
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    return path
+    return atomic_write(path, st_save(tensors, metadata=metadata))
 
 
 def read_header(blob: bytes, name: str) -> dict[str, Any]:

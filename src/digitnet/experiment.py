@@ -10,8 +10,6 @@ written beside it as ``NAME.history.json``.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +22,7 @@ from digitnet.config import ModelSpec, TrainConfig
 from digitnet.data import load_all
 from digitnet.data.augment import expand_shifts
 from digitnet.errors import DigitnetError
+from digitnet.fileio import atomic_write
 from digitnet.nn import build, losses
 from digitnet.nn.model import Sequential
 from digitnet.train import EpochRecord, History, TrainingInterrupted, evaluate, fit
@@ -53,15 +52,7 @@ def history_path(model_path: Path) -> Path:
 
 def write_json_atomic(path: Path, data: dict) -> None:
     """Write JSON to ``path`` through a temporary file and a rename."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=1)
-        os.replace(tmp, path)
-    except OSError as e:
-        raise DigitnetError(f"{path}: cannot write ({e.strerror or e})") from None
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    atomic_write(path, json.dumps(data, indent=1).encode())
 
 
 def run(
