@@ -10,9 +10,13 @@ validation data, digitnet keeps the last epoch, so the reported split never choo
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from digitnet.config import ModelSpec, TrainConfig
-from digitnet.errors import lookup
+from digitnet.errors import DigitnetError, lookup
 
 
 @dataclass(frozen=True)
@@ -24,15 +28,20 @@ class Experiment:
     published: float  # percent
     split: str  # "test" or "validation"
     note: str = ""
+    ensemble: int = 1  # > 1: that many networks (seeds) vote on each test image
 
     def describe(self) -> str:
         c = self.config
-        layers = "-".join(map(str, self.spec.sizes))
-        acts = "/".join(dict.fromkeys(x.get("activation", "") for x in self.spec.layers))
+        layers = self.spec.short_name
+        acts = "/".join(
+            dict.fromkeys(x["activation"] for x in self.spec.layers if x.get("activation"))
+        )
         return (
             f"{layers} {acts}, {self.spec.cost}, {c.optimizer} η {c.learning_rate:g}"
             + (f", L2 λ {c.l2:g}" if c.l2 else "")
             + f", mini-batch {c.mini_batch_size}, {c.epochs} epochs, {c.dataset}"
+            + (" expanded ×5" if c.expand else "")
+            + (f", a vote of {self.ensemble}" if self.ensemble > 1 else "")
         )
 
 
@@ -41,6 +50,41 @@ def dense(sizes: list[int], hidden: str, output: str, cost: str, init: str) -> M
     layers.append({"type": "dense", "units": sizes[-1], "activation": output})
     return ModelSpec(input_size=sizes[0], layers=layers, cost=cost, init=init)
 
+
+def book_cnn(
+    activation: str, convs: int = 1, hidden: tuple[int, ...] = (100,), dropout: float = 0.0
+) -> ModelSpec:
+    """The book's chapter 6 networks (network3.py): ``convs`` conv-pool layers (20 then 40
+    maps, 5×5 kernels, 2×2 max-pooling), fully connected ``hidden`` layers, softmax.
+
+    network3 drops out each fully connected layer's *input* (``p_dropout``), so with
+    ``dropout`` a Dropout layer stands before every dense layer, the softmax included.
+    network3 draws weights N(0, 1/n_out); digitnet uses He for ReLU and Glorot otherwise.
+    """
+    layers: list[dict] = []
+    for filters in (20, 40)[:convs]:
+        layers.append({"type": "conv2d", "filters": filters, "kernel": 5, "activation": activation})
+        layers.append({"type": "maxpool2d", "size": 2})
+    layers.append({"type": "flatten"})
+    for units, act in [*((u, activation) for u in hidden), (10, "softmax")]:
+        if dropout:
+            layers.append({"type": "dropout", "rate": dropout})
+        layers.append({"type": "dense", "units": units, "activation": act})
+    return ModelSpec(
+        input_size=784,
+        input_shape=[1, 28, 28],
+        layers=layers,
+        cost="log-likelihood",
+        init="he" if activation == "relu" else "glorot",
+    )
+
+
+# network3's L2 term is λ/(2·batches)·Σw² on the mean cost; digitnet's is λ'/(2n)·Σw², so
+# λ' = λ·n/batches = λ·mini-batch size (the same for the expanded data).
+CH6 = "Nielsen, Neural Networks and Deep Learning, ch. 6 (network3.py)"
+CH6_SGD = TrainConfig(epochs=60, mini_batch_size=10, learning_rate=0.1)
+CH6_RELU = replace(CH6_SGD, learning_rate=0.03, l2=0.1 * 10)
+CH6_BEST = replace(CH6_SGD, learning_rate=0.03, epochs=40, expand=True)
 
 EXPERIMENTS: dict[str, Experiment] = {
     e.name: e
@@ -94,6 +138,35 @@ EXPERIMENTS: dict[str, Experiment] = {
             "test",
             note="PyTorch's tutorial prints about 64-65% after 5 epochs",
         ),
+        Experiment("book-ch6-conv1", CH6, book_cnn("sigmoid", 1), CH6_SGD, 98.78, "test"),
+        Experiment("book-ch6-conv2", CH6, book_cnn("sigmoid", 2), CH6_SGD, 99.06, "test"),
+        Experiment("book-ch6-relu", CH6, book_cnn("relu", 2), CH6_RELU, 99.23, "test"),
+        Experiment(
+            "book-ch6-expanded",
+            CH6,
+            book_cnn("relu", 2),
+            replace(CH6_RELU, expand=True),
+            99.37,
+            "test",
+        ),
+        Experiment(
+            "book-ch6-best",
+            CH6,
+            book_cnn("relu", 2, (1000, 1000), dropout=0.5),
+            CH6_BEST,
+            99.60,
+            "test",
+        ),
+        Experiment(
+            "book-ch6-ensemble",
+            CH6,
+            book_cnn("relu", 2, (1000, 1000), dropout=0.5),
+            CH6_BEST,
+            99.67,
+            "test",
+            note="five book-ch6-best networks, seeds 5s..5s+4, vote on each test image",
+            ensemble=5,
+        ),
     ]
 }
 
@@ -111,3 +184,70 @@ def with_seed(experiment: Experiment, seed: int, epochs: int | None = None) -> T
         epochs=epochs or experiment.config.epochs,
         monitor_training=False,
     )
+
+
+def majority_vote(scores: list[np.ndarray]) -> np.ndarray:
+    """Each network's digit counts one vote; ties go to the larger summed output.
+
+    scores: one (N, classes) array per network. Returns (N,) int64.
+    """
+    n, k = scores[0].shape
+    votes = np.zeros((n, k))
+    for s in scores:
+        votes[np.arange(n), s.argmax(axis=1)] += 1
+    total = sum(s.astype(np.float64) for s in scores)
+    return (votes + 1e-6 * total / (np.abs(total).max() or 1)).argmax(axis=1)
+
+
+def run_seed(
+    experiment: Experiment,
+    seed: int,
+    epochs: int | None = None,
+    data_dir: str | Path | None = None,
+    limit: int | None = None,
+    progress: bool | None = None,
+    engine: str = "numpy",
+    device: str = "auto",
+) -> dict[str, Any]:
+    """Run one seed of ``experiment`` (an ensemble trains ``ensemble`` networks and votes).
+
+    Returns the accuracy (percent, on the experiment's split), seconds, epochs and kept epoch.
+    """
+    from digitnet import experiment as runs
+    from digitnet.data import load
+    from digitnet.train import as_inputs
+
+    members = range(seed * experiment.ensemble, (seed + 1) * experiment.ensemble)
+    results = [
+        runs.run(
+            experiment.spec,
+            with_seed(experiment, member, epochs),
+            data_dir,
+            limit,
+            progress=progress,
+            engine=engine,
+            device=device,
+        )
+        for member in members
+    ]
+    first = results[0]
+    if experiment.ensemble > 1:
+        x, y = load(experiment.config.dataset, "test", data_dir)
+        x = as_inputs(x, first.model.dtype)
+        voted = majority_vote([r.model.predict_proba(x) for r in results])
+        accuracy = 100 * float(np.mean(voted == y))
+    elif experiment.split == "validation":
+        if first.validation_correct is None:
+            raise DigitnetError(f"{experiment.name} reports validation accuracy but has none")
+        accuracy = 100 * first.validation_correct / 10_000
+    else:
+        accuracy = 100 * first.test_accuracy
+    return {
+        "seed": seed,
+        "accuracy": accuracy,
+        "members": [100 * r.test_accuracy for r in results] if experiment.ensemble > 1 else None,
+        "seconds": sum(r.seconds for r in results),
+        "epochs": len(first.history.epochs),
+        "kept_epoch": first.history.kept_epoch,
+        "engine": first.history.engine,
+    }

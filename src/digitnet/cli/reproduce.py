@@ -8,7 +8,6 @@ import statistics
 from pathlib import Path
 
 from digitnet.cli.common import data_dir_option, engine_options, positive_int
-from digitnet.errors import DigitnetError
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -37,48 +36,35 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
-    from digitnet import experiment as runs
     from digitnet import reproduce
 
     if args.list or not args.name:
         for e in reproduce.EXPERIMENTS.values():
-            print(f"{e.name:20s} {e.published:6.2f}% ({e.split})  {e.describe()}")
+            print(f"{e.name:18s} {e.published:6.2f}% ({e.split})  {e.describe()}")
         return 0
     exp = reproduce.get(args.name)
     print(f"{exp.name}: {exp.describe()}")
     print(f"  source: {exp.source}; published {exp.published:.2f}% on {exp.split} data")
     results = []
     for seed in range(args.seeds):
-        config = reproduce.with_seed(exp, seed, args.epochs)
-        result = runs.run(
-            exp.spec,
-            config,
+        r = reproduce.run_seed(
+            exp,
+            seed,
+            args.epochs,
             args.data_dir,
             args.limit,
             progress=False if args.quiet else None,
             engine=args.engine,
             device=args.device,
         )
-        if exp.split == "validation":
-            if result.validation_correct is None:
-                raise DigitnetError(f"{exp.name} reports validation accuracy but has none")
-            accuracy = 100 * result.validation_correct / 10_000
-        else:
-            accuracy = 100 * result.test_accuracy
-        epochs = len(result.history.epochs)
-        results.append(
-            {
-                "seed": seed,
-                "accuracy": accuracy,
-                "seconds": result.seconds,
-                "epochs": epochs,
-                "kept_epoch": result.history.kept_epoch,
-            }
+        results.append(r)
+        members = (
+            f"; networks {', '.join(f'{a:.2f}%' for a in r['members'])}" if r["members"] else ""
         )
         print(
-            f"  seed {seed}: {accuracy:.2f}% on {exp.split} data "
-            f"(epoch {result.history.kept_epoch} of {epochs} kept; {result.seconds:.1f} s, "
-            f"{result.history.engine})",
+            f"  seed {seed}: {r['accuracy']:.2f}% on {exp.split} data "
+            f"(epoch {r['kept_epoch']} of {r['epochs']} kept{members}; {r['seconds']:.1f} s, "
+            f"{r['engine']})",
             flush=True,
         )
     median = statistics.median(r["accuracy"] for r in results)
