@@ -1,0 +1,59 @@
+"""Convolutional networks against issue 4's accuracy and time targets, via the CLI.
+
+    python bench/bench_cnn.py [--seeds 3] [NAME ...]
+
+Each configuration runs as `digitnet train --spec SPEC ... --seed S`; the wall time is
+from starting the command to its printed test accuracy (data loading included). The
+specs are in examples/specs/. Results are kept in bench/results/cnn.json and the table
+is written into BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from report import machine, results_table, run_configs, write_section
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results" / "cnn.json"
+COMMON = ["--quiet", "--no-monitor-training"]
+SMALL = "--spec examples/specs/cnn-small.json --optimizer adam --schedule cosine --eta 0.002"
+CONFIGS = {
+    "fast-99": (
+        "MNIST ≥ 99.0% in ≤ 90 s (any engine)",
+        "99.0% in ≤ 90 s",
+        f"--engine torch {SMALL} --mini-batch-size 64 --epochs 3 --train-split train-full".split(),
+    ),
+    "numpy-cnn": (
+        "MNIST ≥ 99.2%, NumPy engine",
+        "99.2%",
+        f"{SMALL} --mini-batch-size 64 --epochs 6 --augment shift --train-split train-full".split(),
+    ),
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--data-dir", default=os.environ.get("DIGITNET_DATA"))
+    args = parser.parse_args()
+    data_dir = os.path.abspath(args.data_dir) if args.data_dir else None
+    os.chdir(ROOT)  # the specs' paths are relative to the repository
+    stored = run_configs(CONFIGS, args.names, args.seeds, data_dir, RESULTS, COMMON)
+    lines = [
+        "## Convolutional networks: accuracy and time to a result",
+        "",
+        f"Command: `python bench/bench_cnn.py --seeds {args.seeds}`; each run is `digitnet train "
+        f"{' '.join(COMMON)} SETTINGS --seed S` (specs in `examples/specs/`); time is the whole "
+        f"command, from start to the printed test accuracy. Machine: {machine()}.",
+        "",
+    ]
+    lines += results_table(CONFIGS, stored)
+    write_section("bench_cnn", "\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
