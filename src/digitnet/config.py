@@ -165,11 +165,12 @@ class TrainConfig:
     optimizer: sgd, momentum, nesterov or adam; l2 / l1: the book's λ (on weights, scaled
     by 1/n); schedule: constant, step, cosine or plateau (the book's halve-η rule);
     patience: stop after this many epochs without a better validation accuracy (0: never);
-    augment: none, shift (the book's 1-pixel shifts, each epoch) or random (shifts and
-    small rotations, each epoch); expand: train on the book's expanded set (each image
-    and its four 1-pixel shifts: 250,000 images); train_split: "train" (the book's
-    50,000, with the other 10,000 for validation) or "train-full" (all 60,000, no
-    validation); keep: best or last epoch.
+    augment: none, shift (the book's 1-pixel shifts, each epoch), random (shifts and
+    small rotations, each epoch) or handwriting (slant, size, aspect, rotation, position
+    and stroke thickness, each epoch: for handwriting that is not MNIST's); expand: train
+    on the book's expanded set (each image and its four 1-pixel shifts: 250,000 images);
+    train_split: "train" (the book's 50,000, with the other 10,000 for validation) or
+    "train-full" (all 60,000, no validation); keep: best or last epoch.
     """
 
     dataset: str = "mnist"
@@ -205,7 +206,7 @@ class TrainConfig:
         choices = {
             "optimizer": ("sgd", "momentum", "nesterov", "adam"),
             "schedule": ("constant", "step", "cosine", "plateau"),
-            "augment": ("none", "shift", "random"),
+            "augment": ("none", "shift", "random", "handwriting"),
             "keep": ("best", "last"),
             "train_split": ("train", "train-full"),
         }

@@ -16,6 +16,7 @@ import numpy as np
 
 from digitnet.config import ModelSpec, TrainConfig
 from digitnet.data.augment import apply_transforms, draw_transforms
+from digitnet.data.handwriting import handwriting_transforms
 from digitnet.nn import optim
 from digitnet.torch_backend import require_torch, torch_dtype
 from digitnet.train import EpochCallback, EpochRecord, History, TrainingInterrupted, diverged
@@ -114,7 +115,9 @@ def fit_torch(
             rate = schedule.rate(epoch)
             for group in opt.param_groups:
                 group["lr"] = rate
-            if config.augment != "none":
+            if config.augment == "handwriting":
+                inputs = to_tensor(handwriting_transforms(x.reshape(n, side, side), rng))
+            elif config.augment != "none":
                 random = config.augment == "random"
                 group, maps = draw_transforms(n, side, rng, 2 if random else 1, 10 if random else 0)
                 inputs = to_tensor(apply_transforms(x.reshape(n, side, side), group, maps))

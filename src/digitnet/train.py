@@ -18,6 +18,7 @@ import numpy as np
 from digitnet.config import TrainConfig
 from digitnet.data.augment import apply_transforms, draw_transforms
 from digitnet.data.datasets import one_hot, to_inputs
+from digitnet.data.handwriting import handwriting_transforms
 from digitnet.errors import DigitnetError
 from digitnet.nn import fast, optim
 from digitnet.nn.losses import Cost, loss_and_backward
@@ -162,6 +163,13 @@ class _Batches:
     def augment(self) -> None:
         """Draw this epoch's shifts (and rotations) of every training image."""
         side = math.isqrt(self.x[0].size)
+        if self.config.augment == "handwriting":
+            images = handwriting_transforms(self.x.reshape(self.n, side, side), self.rng)
+            if self.runner:
+                self.runner.set_inputs(images.reshape(self.n, -1))
+            else:
+                self.inputs = images
+            return
         random = self.config.augment == "random"
         group, maps = draw_transforms(
             self.n, side, self.rng, max_shift=2 if random else 1, max_degrees=10 if random else 0

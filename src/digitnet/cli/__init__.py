@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 
 from digitnet import __version__
-from digitnet.cli import data, export, inspect, reproduce, train, use
+from digitnet.cli import data, export, inspect, read, reproduce, train, use
 from digitnet.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, Parser
 from digitnet.errors import DigitnetError
 
@@ -23,6 +23,7 @@ def build_parser() -> Parser:
     data.add_parser(sub)
     train.add_parser(sub)
     use.add_parsers(sub)
+    read.add_parser(sub)
     inspect.add_parsers(sub)
     reproduce.add_parser(sub)
     export.add_parser(sub)

@@ -81,9 +81,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     run.add_argument(
         "--augment",
-        choices=["none", "shift", "random"],
+        choices=["none", "shift", "random", "handwriting"],
         default="none",
-        help="new random shifts (and small rotations: random) every epoch",
+        help="new random shifts (and small rotations: random; slant, size and stroke "
+        "thickness too: handwriting) every epoch",
     )
     run.add_argument(
         "--expand",

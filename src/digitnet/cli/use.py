@@ -36,7 +36,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         nargs="+",
         type=Path,
         metavar="[MODEL] IMAGE",
-        help="a model file (unless --model is given), then one or more images",
+        help="a model file (default: the shipped reader), then one or more images",
     )
     p.add_argument("--model", type=Path, help="model file")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
@@ -79,10 +79,14 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
     paths = list(args.paths)
     model_path = args.model
-    if model_path is None:
-        if len(paths) < 2 or paths[0].suffix != ".safetensors":
-            raise DigitnetError("give a model file first (or --model FILE), then images")
+    if model_path is None and paths[0].suffix == ".safetensors":
         model_path = paths.pop(0)
+    if not paths:
+        raise DigitnetError("give one or more images after the model file")
+    if model_path is None:
+        from digitnet.vision.read import default_model_path
+
+        model_path = default_model_path()  # the reader shipped in the package
     ckpt = checkpoint.load(model_path)
     if ckpt.spec.input_size != 784:
         raise DigitnetError(f"{model_path}: model takes {ckpt.spec.input_size} inputs, not 28x28")

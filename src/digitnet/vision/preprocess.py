@@ -26,6 +26,7 @@ from digitnet.errors import DigitnetError
 MAX_PIXELS = 40_000_000  # a 40-megapixel photo is fine; a bomb is not
 MAX_FILE_BYTES = 100 * 1024 * 1024
 MIN_CONTRAST = 0.15  # ink must differ from paper by at least this much (of full scale)
+STROKE_FACTOR = 1.2  # fewer strong pixels than 1.2·(h + w): hairline strokes
 
 
 class NoDigitError(DigitnetError):
@@ -126,18 +127,41 @@ def to_mnist(ink: np.ndarray) -> np.ndarray:
         raise NoDigitError("no digit found")
     crop = ink[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
     crop = np.where(crop > 0.5 * otsu_threshold(crop), crop, 0)  # drop faint paper noise
+    return fit_to_mnist(crop)
 
+
+def fit_to_mnist(crop: np.ndarray) -> np.ndarray:
+    """A digit's ink (h, w) in [0, 1], cropped to its box, in MNIST's form: (28, 28) float32.
+
+    Scaled into 20×20 keeping the aspect ratio, strokes brought to MNIST's thickness
+    (thin pen lines shrunk to faint hairlines are thickened), the brightest ink at 1,
+    and the centre of mass moved to the centre of the 28×28 field.
+    """
     h, w = crop.shape
     scale = 20 / max(h, w)
     new_h, new_w = max(1, round(h * scale)), max(1, round(w * scale))
-    resized = Image.fromarray((crop * 255).astype(np.uint8)).resize(
+    resized = Image.fromarray((np.clip(crop, 0, 1) * 255).astype(np.uint8)).resize(
         (new_w, new_h), Image.Resampling.LANCZOS if scale < 1 else Image.Resampling.BILINEAR
     )
     box = np.asarray(resized, dtype=np.float64) / 255
+    if (box > 0.5).sum() < STROKE_FACTOR * (new_h + new_w):
+        box = thicken(box)
+    top = box.max()
+    if top > 0:
+        box = np.clip(box / top, 0, 1)
     out = np.zeros((28, 28))
     top_row, left = (28 - new_h) // 2, (28 - new_w) // 2
     out[top_row : top_row + new_h, left : left + new_w] = box
     return center_of_mass(out, top_row, left, new_h, new_w).astype(np.float32)
+
+
+def thicken(box: np.ndarray) -> np.ndarray:
+    """Strokes one pixel thicker: the max of each pixel and its four neighbours."""
+    p = np.pad(box, 1)
+    h, w = box.shape
+    return np.maximum.reduce(
+        [box, p[:h, 1 : w + 1], p[2:, 1 : w + 1], p[1 : h + 1, :w], p[1 : h + 1, 2:]]
+    )
 
 
 def center_of_mass(img: np.ndarray, top: int, left: int, h: int, w: int) -> np.ndarray:

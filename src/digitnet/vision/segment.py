@@ -1,0 +1,271 @@
+"""Reading a line of digits: recognition-driven segmentation.
+
+Connected components alone fail on real writing: digits touch (one component holds
+two digits) and digits break (a 5's top stroke is a component of its own). So, as
+check-reading systems do, the line is over-segmented and the network chooses:
+
+1. ink: background light removed block by block (uneven lighting), Otsu's threshold
+   for the mask, specks dropped; a line that is not horizontal is turned level;
+2. candidate cuts along x: the edges of gaps and of components, and the valleys of the
+   ink's column profile inside components too wide to be one digit;
+3. every stretch between two cuts that is not wider than a digit can be is a candidate
+   digit: narrow components belong whole to the stretch holding their centre (so a
+   broken or overlapping digit stays whole), wide ones are cut at the stretch's edges;
+   each candidate is fitted into MNIST's form and all are classified in one batch;
+4. dynamic programming picks the sequence of stretches that covers all the ink with the
+   highest total of log-confidence plus a width prior (a stretch much wider than the
+   line is tall is unlikely to be one digit).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+import numpy as np
+from PIL import Image
+
+from digitnet.vision.components import Component, label
+from digitnet.vision.preprocess import NoDigitError, fit_to_mnist, otsu_threshold
+
+Classifier = Callable[[np.ndarray], np.ndarray]  # (N, 784) float32 -> (N, 10) scores
+
+MAX_WIDTH = 1.5  # a digit is at most this many line heights wide
+WIDE = 1.15  # a component wider than this (in line heights) may hold several digits
+FULL = 0.85  # a piece wider than this (in line heights) pays...
+WIDTH_PENALTY = 12.0  # ...this much per (width / height − FULL)²
+DIGIT_COST = 0.5  # log-score cost of each digit: one good digit beats two fragments
+SHORT = 0.55  # a piece shorter than this (in line heights) is likely a fragment...
+SHORT_COST = 3.0  # ...and costs this much
+GAP = 0.12  # a piece with an empty gap of columns wider than this (line heights)...
+GAP_COST = 4.0  # ...is likely two digits, and costs this much
+
+
+@dataclass
+class Digit:
+    """One digit read: its class, the network's confidence, its box (x0, y0, x1, y1)
+    in the input image's pixels, and the 28×28 image the network saw."""
+
+    label: int
+    confidence: float
+    box: tuple[int, int, int, int]
+    image: np.ndarray = field(repr=False)
+
+
+@dataclass
+class Reading:
+    """What was read in an image: the digits left to right, and the string (with ``?``
+    for a digit whose confidence is under the threshold)."""
+
+    digits: list[Digit]
+    threshold: float
+
+    @property
+    def text(self) -> str:
+        return "".join(str(d.label) if d.confidence >= self.threshold else "?" for d in self.digits)
+
+
+def remove_background(ink: np.ndarray, block: int = 32) -> np.ndarray:
+    """Ink (H, W) minus the local paper level (each block's median, smoothly upsampled)."""
+    h, w = ink.shape
+    by, bx = max(1, math.ceil(h / block)), max(1, math.ceil(w / block))
+    padded = np.pad(ink, ((0, by * block - h), (0, bx * block - w)), mode="edge")
+    level = np.median(padded.reshape(by, block, bx, block).transpose(0, 2, 1, 3), axis=(2, 3))
+    smooth = Image.fromarray(level.astype(np.float32), "F").resize((w, h), Image.BILINEAR)
+    return np.clip(ink - np.asarray(smooth, np.float64), 0, None)
+
+
+def ink_mask(ink: np.ndarray, min_contrast: float = 0.15) -> tuple[np.ndarray, np.ndarray]:
+    """(clean ink in [0, 1], mask) for ink intensity (H, W); NoDigitError when blank."""
+    clean = remove_background(np.asarray(ink, np.float64))
+    top = float(np.percentile(clean, 99.9)) if clean.size else 0.0
+    if top < min_contrast:
+        raise NoDigitError("no digits found")
+    clean = np.clip(clean / top, 0, 1)
+    mask = clean > max(otsu_threshold(clean), 0.25)
+    return clean, mask
+
+
+def digit_components(mask: np.ndarray) -> tuple[np.ndarray, list[Component], float]:
+    """Labels, the components that are not specks, and the line height (pixels)."""
+    labels, comps = label(mask)
+    if not comps:
+        raise NoDigitError("no digits found")
+    tallest = max(c.height for c in comps)
+    keep = [c for c in comps if max(c.height, c.width) >= 0.25 * tallest and c.area >= 4]
+    tall = [c.height for c in keep if c.height >= 0.5 * tallest]
+    return labels, keep, float(np.median(tall))
+
+
+def level_angle(comps: list[Component], labels: np.ndarray) -> float:
+    """Degrees the line rises to the right, from its components' centres (0 if < 2)."""
+    if len(comps) < 2:
+        return 0.0
+    cx = np.array([c.cx for c in comps])
+    cy = np.array([(c.y0 + c.y1) / 2 for c in comps])
+    weight = np.array([c.area for c in comps], np.float64)
+    mx, my = np.average(cx, weights=weight), np.average(cy, weights=weight)
+    var = np.average((cx - mx) ** 2, weights=weight)
+    if var <= 0:
+        return 0.0
+    slope = np.average((cx - mx) * (cy - my), weights=weight) / var
+    return float(np.degrees(np.arctan(slope)))
+
+
+def cut_candidates(mask: np.ndarray, comps: list[Component], height: float) -> list[int]:
+    """Sorted x positions where a digit may begin or end."""
+    cuts = set()
+    for c in comps:
+        cuts.update((c.x0, c.x1))
+        if c.width > WIDE * height:  # maybe touching digits: profile valleys inside
+            profile = mask[c.y0 : c.y1, c.x0 : c.x1].sum(axis=0).astype(np.float64)
+            smooth = np.convolve(profile, np.ones(3) / 3, mode="same")
+            low = np.percentile(smooth, 60)
+            for i in range(1, len(smooth) - 1):
+                left, right = smooth[max(0, i - 3) : i], smooth[i + 1 : i + 4]
+                if smooth[i] <= low and smooth[i] <= left.min() and smooth[i] <= right.min():
+                    cuts.add(c.x0 + i)
+            step = max(2, round(height * 0.2))  # and a sparse grid, for strokes that merge
+            cuts.update(range(c.x0 + step, c.x1 - step + 1, step))
+    ordered = sorted(cuts)
+    merged = [ordered[0]]
+    for x in ordered[1:]:
+        if x - merged[-1] >= 2:
+            merged.append(x)
+        else:
+            merged[-1] = x
+    return merged
+
+
+def piece(
+    clean: np.ndarray, labels: np.ndarray, comps: list[Component], height: float, a: int, b: int
+) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:
+    """The ink of stretch [a, b): narrow components centred in it, whole; wide ones cut
+    at a and b. Returns (ink cropped to its box, box) or None if the stretch is empty."""
+    owned = [c for c in comps if c.width <= WIDE * height and a <= c.cx < b]
+    wide = [c for c in comps if c.width > WIDE * height and c.x0 < b and c.x1 > a]
+    if not owned and not wide:
+        return None
+    x0 = min([c.x0 for c in owned] + [max(a, c.x0) for c in wide])
+    x1 = max([c.x1 for c in owned] + [min(b, c.x1) for c in wide])
+    y0 = min(c.y0 for c in owned + wide)
+    y1 = max(c.y1 for c in owned + wide)
+    lab = labels[y0:y1, x0:x1]
+    keep = np.isin(lab, [c.label for c in owned])
+    if wide:
+        cols = np.arange(x0, x1)
+        inside = (cols >= a) & (cols < b)
+        keep |= np.isin(lab, [c.label for c in wide]) & inside[None, :]
+    if keep.sum() < 4:
+        return None
+    rows, cs = np.nonzero(keep)
+    r0, r1, c0, c1 = rows.min(), rows.max() + 1, cs.min(), cs.max() + 1
+    ink = np.where(keep, clean[y0:y1, x0:x1], 0)[r0:r1, c0:c1]
+    return ink, (x0 + c0, y0 + r0, x0 + c1, y0 + r1)
+
+
+def widest_gap(ink: np.ndarray) -> int:
+    """The widest run of empty columns inside a piece's ink (h, w)."""
+    empty = np.concatenate([[0], (ink.max(axis=0) == 0).astype(np.int8), [0]])
+    edges = np.diff(empty)
+    starts, ends = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
+    return int((ends - starts).max()) if len(starts) else 0
+
+
+def read_line(ink: np.ndarray, classify: Classifier, threshold: float = 0.5) -> Reading:
+    """Read the digits in ink intensity (H, W) (1 = ink, 0 = paper) with ``classify``."""
+    clean, mask = ink_mask(ink)
+    labels, comps, height = digit_components(mask)
+    angle = level_angle(comps, labels)
+    turn = None
+    if abs(angle) > 1.0 and len(comps) > 2:
+        turn = (clean.shape, angle)
+        clean = rotate(clean, angle)
+        mask = clean > max(otsu_threshold(clean), 0.25)
+        labels, comps, height = digit_components(mask)
+    cuts = cut_candidates(mask, comps, height)
+    spans, crops = [], []
+    empty = [piece(clean, labels, comps, height, a, b) is None for a, b in pairwise(cuts)]
+    for i, a in enumerate(cuts):
+        for b in cuts[i + 1 :]:
+            if b - a > MAX_WIDTH * height + 2:
+                break
+            found = piece(clean, labels, comps, height, a, b)
+            if found is not None:
+                gap = widest_gap(found[0]) / height
+                spans.append((i, cuts.index(b), found[1], gap))
+                crops.append(fit_to_mnist(found[0]))
+    if not crops:
+        raise NoDigitError("no digits found")
+    scores = np.asarray(classify(np.stack(crops).reshape(len(crops), 784)), np.float64)
+    probs = scores / np.maximum(scores.sum(axis=1, keepdims=True), 1e-12)
+    chosen = best_path(spans, probs, empty, height)
+    digits = []
+    for s in chosen:
+        box = spans[s][2]
+        if turn is not None:
+            box = unrotate_box(box, *turn)
+        k = int(probs[s].argmax())
+        digits.append(Digit(k, float(probs[s, k]), box, crops[s]))
+    return Reading(digits, threshold)
+
+
+def best_path(spans: list, probs: np.ndarray, empty: list[bool], height: float) -> list[int]:
+    """Indices of the spans that go from the first cut to the last with the highest total
+    of log-confidence minus the width penalty; stretches with no ink (``empty[i]``: from
+    cut i to cut i + 1) may be skipped for free."""
+    n_cuts = len(empty) + 1
+    score = np.full(n_cuts, -np.inf)
+    back: list[tuple[int, int | None]] = [(-1, None)] * n_cuts
+    score[0] = 0.0
+    by_start: dict[int, list[int]] = {}
+    for s, (i, *_) in enumerate(spans):
+        by_start.setdefault(i, []).append(s)
+    for i in range(n_cuts):
+        if not np.isfinite(score[i]):
+            continue
+        if i + 1 < n_cuts and empty[i] and score[i] > score[i + 1]:  # skip a gap
+            score[i + 1], back[i + 1] = score[i], (i, None)
+        for s in by_start.get(i, []):
+            _, j, box, gap = spans[s]
+            width, tall = (box[2] - box[0]) / height, (box[3] - box[1]) / height
+            value = math.log(probs[s].max() + 1e-9) - DIGIT_COST
+            value -= WIDTH_PENALTY * max(0.0, width - FULL) ** 2 + SHORT_COST * (tall < SHORT)
+            value -= GAP_COST * (gap > GAP)
+            if score[i] + value > score[j]:
+                score[j], back[j] = score[i] + value, (i, s)
+    path, j = [], n_cuts - 1
+    while j > 0:
+        i, s = back[j]
+        if s is not None:
+            path.append(s)
+        j = i
+    return path[::-1]
+
+
+def rotate(img: np.ndarray, degrees: float) -> np.ndarray:
+    """img (H, W) turned ``degrees`` anticlockwise (as seen) about its centre, same size."""
+    im = Image.fromarray(img.astype(np.float32), "F")
+    return np.asarray(im.rotate(degrees, resample=Image.BILINEAR), np.float64)
+
+
+def unrotate_box(
+    box: tuple[int, int, int, int], shape: tuple[int, int], degrees: float
+) -> tuple[int, int, int, int]:
+    """The box (in the levelled image) as an upright box in the original image."""
+    h, w = shape
+    cx, cy = (w - 1) / 2, (h - 1) / 2
+    t = math.radians(degrees)
+    xs, ys = [], []
+    for x, y in ((box[0], box[1]), (box[2], box[1]), (box[0], box[3]), (box[2], box[3])):
+        dx, dy = x - cx, y - cy
+        xs.append(cx + dx * math.cos(t) - dy * math.sin(t))  # the inverse of PIL's turn
+        ys.append(cy + dx * math.sin(t) + dy * math.cos(t))
+    return (
+        max(0, math.floor(min(xs))),
+        max(0, math.floor(min(ys))),
+        min(w, math.ceil(max(xs))),
+        min(h, math.ceil(max(ys))),
+    )
