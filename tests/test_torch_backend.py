@@ -299,3 +299,19 @@ def test_reproduce_with_the_torch_engine(data_dir, capsys):
         == 0
     )
     assert "torch (cpu)" in capsys.readouterr().out
+
+
+def test_not_a_digit_targets_give_the_same_loss_in_both_engines():
+    from digitnet.data.datasets import NOT_A_DIGIT, one_hot
+    from digitnet.torch_train import loss_of
+
+    spec = ModelSpec(
+        12, [{"type": "dense", "units": 10, "activation": "softmax"}], "log-likelihood", "he"
+    )
+    model = engine_model(spec)
+    module = torch_backend.to_torch(model, spec)
+    x = np.random.default_rng(2).standard_normal((6, 12))
+    y = one_hot(np.array([1, NOT_A_DIGIT, 4, NOT_A_DIGIT, 9, 0]), 10, np.float64)
+    ours = losses.loss_and_backward(model, losses.get(spec.cost), x, y)
+    theirs = loss_of(module, spec.cost, torch.from_numpy(x), torch.from_numpy(y), 2)
+    assert ours == pytest.approx(theirs.item(), rel=1e-10)

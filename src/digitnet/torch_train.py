@@ -16,6 +16,7 @@ import numpy as np
 
 from digitnet.config import ModelSpec, TrainConfig
 from digitnet.data.augment import apply_transforms, draw_transforms
+from digitnet.data.datasets import one_hot
 from digitnet.data.handwriting import handwriting_transforms
 from digitnet.nn import optim
 from digitnet.torch_backend import require_torch, torch_dtype
@@ -49,7 +50,7 @@ def loss_of(module, cost_name: str, x, y, n_layers: int):
     torch = require_torch()
     if cost_name in ("log-likelihood", "categorical-cross-entropy"):
         return torch.nn.functional.cross_entropy(module(x, stop=n_layers - 1), y)
-    onehot = torch.nn.functional.one_hot(y, 10).to(x.dtype)
+    onehot = y if y.is_floating_point() else torch.nn.functional.one_hot(y, 10).to(x.dtype)
     if cost_name == "cross-entropy":
         z = module(x, stop=n_layers - 1)
         return torch.nn.functional.binary_cross_entropy_with_logits(
@@ -97,6 +98,8 @@ def fit_torch(
     n_layers = len(module.net)
     to_tensor = lambda a: torch.from_numpy(a.reshape(len(a), -1)).to(device, dtype) / 255  # noqa: E731
     inputs, targets = to_tensor(x), torch.from_numpy(labels.astype(np.int64)).to(device)
+    if (labels < 0).any():  # NOT_A_DIGIT rows: uniform targets, as probabilities
+        targets = torch.from_numpy(one_hot(labels, 10)).to(device, dtype)
     val = None
     if validation is not None:
         val = (

@@ -161,3 +161,19 @@ def test_bad_files_are_one_line_and_non_zero(tmp_path, capsys):
 
     assert cli.main(["read", str(cut), "--model", str(text)]) == 1
     one_line(capsys)
+
+
+def test_single_digit_pictures_read_as_well_as_the_arrays(reader, mnist):
+    from digitnet.train import as_inputs
+    from digitnet.vision.preprocess import preprocess_image
+
+    images, labels = mnist["test"]
+    images, labels = images[:400], labels[:400]
+    on_arrays = np.mean(reader.predict(as_inputs(images, reader.dtype)) == labels)
+    for invert in (True, False):
+        pictures = [
+            Image.fromarray(255 - img if invert else img).resize((84, 84), Image.BILINEAR)
+            for img in images
+        ]
+        x = np.stack([preprocess_image(p) for p in pictures]).reshape(len(images), 784)
+        assert np.mean(reader.predict(x) == labels) >= on_arrays - 0.015

@@ -71,10 +71,20 @@ def to_inputs(images: np.ndarray, dtype: np.dtype | str = np.float32) -> np.ndar
     return np.multiply(x, np.asarray(1 / 255, dtype=dtype), dtype=dtype)
 
 
+NOT_A_DIGIT = -1  # the label of an image that holds no single digit
+
+
 def one_hot(
     labels: np.ndarray, classes: int = 10, dtype: np.dtype | str = np.float32
 ) -> np.ndarray:
-    """Labels (N,) -> one-hot rows (N, classes)."""
+    """Labels (N,) -> one-hot rows (N, classes).
+
+    A label of NOT_A_DIGIT (−1) gives the uniform row 1/classes: "no digit is more likely
+    than another", the target for fragments and pairs of digits (see digitnet.vision).
+    """
+    labels = np.asarray(labels)
     y = np.zeros((len(labels), classes), dtype=dtype)
-    y[np.arange(len(labels)), labels] = 1
+    known = labels >= 0
+    y[np.nonzero(known)[0], labels[known]] = 1
+    y[~known] = 1 / classes
     return y

@@ -174,8 +174,24 @@ def widest_gap(ink: np.ndarray) -> int:
     return int((ends - starts).max()) if len(starts) else 0
 
 
-def read_line(ink: np.ndarray, classify: Classifier, threshold: float = 0.5) -> Reading:
-    """Read the digits in ink intensity (H, W) (1 = ink, 0 = paper) with ``classify``."""
+@dataclass
+class Candidates:
+    """Every stretch of a line that may be one digit.
+
+    spans: (first cut, last cut, box in the input image's pixels, widest inner gap in
+    line heights) per candidate; crops: (M, 28, 28) float32 in MNIST's form; empty: for
+    each pair of neighbouring cuts, whether the stretch between them has no ink; height:
+    the line height in pixels.
+    """
+
+    spans: list[tuple[int, int, tuple[int, int, int, int], float]]
+    crops: np.ndarray
+    empty: list[bool]
+    height: float
+
+
+def candidates(ink: np.ndarray) -> Candidates:
+    """Candidate digits in ink intensity (H, W) (1 = ink, 0 = paper); NoDigitError if none."""
     clean, mask = ink_mask(ink)
     labels, comps, height = digit_components(mask)
     angle = level_angle(comps, labels)
@@ -189,33 +205,36 @@ def read_line(ink: np.ndarray, classify: Classifier, threshold: float = 0.5) -> 
     spans, crops = [], []
     empty = [piece(clean, labels, comps, height, a, b) is None for a, b in pairwise(cuts)]
     for i, a in enumerate(cuts):
-        for b in cuts[i + 1 :]:
-            if b - a > MAX_WIDTH * height + 2:
+        for j in range(i + 1, len(cuts)):
+            if cuts[j] - a > MAX_WIDTH * height + 2:
                 break
-            found = piece(clean, labels, comps, height, a, b)
+            found = piece(clean, labels, comps, height, a, cuts[j])
             if found is not None:
-                gap = widest_gap(found[0]) / height
-                spans.append((i, cuts.index(b), found[1], gap))
+                box = unrotate_box(found[1], *turn) if turn else found[1]
+                spans.append((i, j, box, widest_gap(found[0]) / height))
                 crops.append(fit_to_mnist(found[0]))
     if not crops:
         raise NoDigitError("no digits found")
-    scores = np.asarray(classify(np.stack(crops).reshape(len(crops), 784)), np.float64)
+    return Candidates(spans, np.stack(crops), empty, height)
+
+
+def read_line(ink: np.ndarray, classify: Classifier, threshold: float = 0.5) -> Reading:
+    """Read the digits in ink intensity (H, W) (1 = ink, 0 = paper) with ``classify``."""
+    found = candidates(ink)
+    scores = np.asarray(classify(found.crops.reshape(len(found.crops), 784)), np.float64)
     probs = scores / np.maximum(scores.sum(axis=1, keepdims=True), 1e-12)
-    chosen = best_path(spans, probs, empty, height)
     digits = []
-    for s in chosen:
-        box = spans[s][2]
-        if turn is not None:
-            box = unrotate_box(box, *turn)
+    for s in best_path(found, probs):
         k = int(probs[s].argmax())
-        digits.append(Digit(k, float(probs[s, k]), box, crops[s]))
+        digits.append(Digit(k, float(probs[s, k]), found.spans[s][2], found.crops[s]))
     return Reading(digits, threshold)
 
 
-def best_path(spans: list, probs: np.ndarray, empty: list[bool], height: float) -> list[int]:
-    """Indices of the spans that go from the first cut to the last with the highest total
-    of log-confidence minus the width penalty; stretches with no ink (``empty[i]``: from
-    cut i to cut i + 1) may be skipped for free."""
+def best_path(found: Candidates, probs: np.ndarray) -> list[int]:
+    """Indices of the candidates that go from the first cut to the last with the highest
+    total of log-confidence minus the priors' costs; stretches with no ink may be skipped
+    for free. probs: (M, 10), each candidate's class probabilities."""
+    spans, empty, height = found.spans, found.empty, found.height
     n_cuts = len(empty) + 1
     score = np.full(n_cuts, -np.inf)
     back: list[tuple[int, int | None]] = [(-1, None)] * n_cuts

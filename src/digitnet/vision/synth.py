@@ -18,10 +18,12 @@ from PIL import Image, ImageFilter
 
 @dataclass
 class Line:
-    """A synthetic line: the picture (RGB, dark ink on light paper) and its digits."""
+    """A synthetic line: the picture (RGB, dark ink on light paper), its digits, and each
+    digit's box (x0, y0, x1, y1; x1, y1 exclusive) in the picture."""
 
     image: Image.Image
     text: str
+    boxes: list[tuple[int, int, int, int]]
 
 
 def crop_to_ink(img: np.ndarray) -> np.ndarray:
@@ -68,16 +70,34 @@ def make_line(
         x += p.shape[1]
     width = x + margin
     canvas = np.zeros((round(line_h * 1.6) + 2 * margin, width), np.float32)
+    corners = []
     for p, x0 in zip(pieces, xs, strict=True):
         y0 = margin + round(line_h * (0.3 + rng.uniform(-0.08, 0.08))) + round(line_h) - p.shape[0]
         region = canvas[y0 : y0 + p.shape[0], x0 : x0 + p.shape[1]]
         np.maximum(region, p[: region.shape[0], : region.shape[1]], out=region)
+        corners.append((x0, y0, x0 + p.shape[1], y0 + p.shape[0]))
 
-    ink = Image.fromarray((canvas * 255).astype(np.uint8)).rotate(
-        rng.uniform(-3, 3), resample=Image.BILINEAR, expand=True
-    )
-    ink_arr = np.asarray(ink, np.float32) / 255
-    return Line(paper(ink_arr, rng, jpeg), "".join(str(int(labels[k])) for k in picks))
+    degrees = rng.uniform(-3, 3)
+    ink = Image.fromarray((canvas * 255).astype(np.uint8))
+    turned = ink.rotate(degrees, resample=Image.BILINEAR, expand=True)
+    boxes = [turn_box(b, ink.size, turned.size, degrees) for b in corners]
+    ink_arr = np.asarray(turned, np.float32) / 255
+    text = "".join(str(int(labels[k])) for k in picks)
+    return Line(paper(ink_arr, rng, jpeg), text, boxes)
+
+
+def turn_box(
+    box: tuple[int, int, int, int], size: tuple[int, int], new_size: tuple[int, int], degrees: float
+) -> tuple[int, int, int, int]:
+    """The upright box around ``box`` after PIL's ``rotate(degrees, expand=True)``."""
+    (w, h), (nw, nh) = size, new_size
+    t = np.radians(degrees)
+    xs, ys = [], []
+    for x, y in ((box[0], box[1]), (box[2], box[1]), (box[0], box[3]), (box[2], box[3])):
+        dx, dy = x - w / 2, y - h / 2
+        xs.append(nw / 2 + dx * np.cos(t) + dy * np.sin(t))
+        ys.append(nh / 2 - dx * np.sin(t) + dy * np.cos(t))
+    return int(min(xs)), int(min(ys)), int(np.ceil(max(xs))), int(np.ceil(max(ys)))
 
 
 def paper(ink: np.ndarray, rng: np.random.Generator, jpeg: bool = True) -> Image.Image:

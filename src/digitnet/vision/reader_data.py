@@ -1,0 +1,70 @@
+"""Training examples for the reader, cut by the reader's own segmentation.
+
+A network trained on MNIST alone is sure of itself on anything: half a 0 looks like a
+confident 1, two touching 1s like a confident 4. The segmentation needs a network that
+says "this is not one digit". So lines are made from MNIST *training* images
+(:mod:`digitnet.vision.synth`), cut into candidates exactly as ``read`` cuts them, and
+each candidate is labelled by its overlap with the true digit boxes: a candidate that
+matches one digit is that digit; one that matches none (a fragment, a pair, a digit and
+a piece of its neighbour) is NOT_A_DIGIT, whose training target is the uniform
+distribution (so its confidence comes out low).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from digitnet.data.datasets import NOT_A_DIGIT
+from digitnet.progress import Bar
+from digitnet.vision.preprocess import NoDigitError, ink_intensity
+from digitnet.vision.segment import candidates
+from digitnet.vision.synth import make_line
+
+MATCH = 0.85  # IoU with a true box: the candidate is that digit
+MISS = 0.5  # best IoU under this: the candidate is not a digit
+
+
+def iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    """Intersection over union of two boxes (x0, y0, x1, y1)."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    inter = w * h
+    area = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / area
+
+
+def segmentation_examples(
+    images: np.ndarray,
+    labels: np.ndarray,
+    lines: int,
+    rng: np.random.Generator,
+    progress: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Candidates cut from ``lines`` synthetic lines of images (N, 28, 28) uint8.
+
+    Returns crops (M, 28, 28) uint8 and labels (M,): a digit, or NOT_A_DIGIT. Candidates
+    between the two thresholds (partly one digit) are left out.
+    """
+    crops, targets = [], []
+    bar = Bar("Cutting lines", lines, enabled=None if progress else False)
+    for k in range(lines):
+        line = make_line(images, labels, rng)
+        try:
+            found = candidates(ink_intensity(line.image))
+        except NoDigitError:
+            continue
+        for (_, _, box, _), crop in zip(found.spans, found.crops, strict=True):
+            overlaps = [iou(box, true) for true in line.boxes]
+            best = int(np.argmax(overlaps))
+            if overlaps[best] >= MATCH:
+                targets.append(int(line.text[best]))
+            elif overlaps[best] < MISS:
+                targets.append(NOT_A_DIGIT)
+            else:
+                continue
+            crops.append(np.rint(crop * 255).astype(np.uint8))
+        bar.update(k + 1)
+    bar.close()
+    return np.stack(crops), np.array(targets, np.int64)

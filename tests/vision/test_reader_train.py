@@ -1,0 +1,44 @@
+"""Training the reader: segmentation examples labelled by overlap, "not a digit" targets,
+and the train-reader command end to end (a short run)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from digitnet import checkpoint, cli
+from digitnet.data.datasets import NOT_A_DIGIT, one_hot
+from digitnet.vision.reader_data import iou, segmentation_examples
+
+
+def test_not_a_digit_has_a_uniform_target():
+    y = one_hot(np.array([3, NOT_A_DIGIT]), 10)
+    assert y[0].tolist() == [0, 0, 0, 1, 0, 0, 0, 0, 0, 0]
+    assert np.allclose(y[1], 0.1)
+
+
+def test_iou():
+    assert iou((0, 0, 10, 10), (0, 0, 10, 10)) == 1
+    assert iou((0, 0, 10, 10), (10, 0, 20, 10)) == 0
+    assert abs(iou((0, 0, 10, 10), (5, 0, 15, 10)) - 1 / 3) < 1e-12
+
+
+def test_examples_hold_digits_and_non_digits(mnist):
+    images, labels = mnist["train"]
+    crops, targets = segmentation_examples(images, labels, 15, np.random.default_rng(0), False)
+    assert crops.shape == (len(targets), 28, 28) and crops.dtype == np.uint8
+    assert (targets == NOT_A_DIGIT).sum() > 10 and (targets >= 0).sum() > 30
+    assert set(targets.tolist()) <= {NOT_A_DIGIT, *range(10)}
+
+
+def test_train_reader_command(tmp_path, data_dir, capsys):
+    out = tmp_path / "reader.safetensors"
+    args = ["train-reader", "--out", str(out), "--epochs", "1", "--lines", "20"]
+    args += ["--limit", "1500", "--report-lines", "10", "--quiet", "--data-dir", str(data_dir)]
+    assert cli.main(args) == 0
+    text = capsys.readouterr().out
+    assert "MNIST test accuracy" in text and "synthetic test lines read exactly" in text
+    ckpt = checkpoint.load(out)
+    assert ckpt.training["segmentation_examples"] > 0
+    assert ckpt.training["config"]["augment"] == "handwriting"
+    assert cli.main(args) == 1  # exists: needs --force
+    assert "--force" in capsys.readouterr().err
