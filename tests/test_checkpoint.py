@@ -108,11 +108,24 @@ def test_failed_save_keeps_the_old_file(tmp_path, model, monkeypatch):
     def broken_fsync(fd):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(checkpoint.os, "fsync", broken_fsync)
+    from digitnet import fileio
+
+    monkeypatch.setattr(fileio.os, "fsync", broken_fsync)
     with pytest.raises(DigitnetError, match="No space left"):
         checkpoint.save(path, build(SPEC, np.random.default_rng(1)), SPEC)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["m.safetensors"]
+
+
+def test_saved_file_has_the_usual_permissions(tmp_path, model):
+    import os
+
+    old = os.umask(0o022)
+    try:
+        path = checkpoint.save(tmp_path / "m.safetensors", model, SPEC)
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644  # readable by others, as open() makes it
 
 
 def test_missing_model(tmp_path):

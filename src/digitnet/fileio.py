@@ -23,6 +23,9 @@ def atomic_write(path: str | Path, blob: bytes) -> Path:
     except OSError as e:
         raise DigitnetError(f"{path}: cannot write ({e.strerror or e})") from None
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)  # as open() would make it, not mkstemp's 0600
         with os.fdopen(fd, "wb") as f:
             f.write(blob)
             f.flush()

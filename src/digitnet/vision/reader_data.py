@@ -55,7 +55,9 @@ def segmentation_examples(
             found = candidates(ink_intensity(line.image))
         except NoDigitError:
             continue
-        for (_, _, box, _), crop in zip(found.spans, found.crops, strict=True):
+        boxes = {c: box for _, _, box, _, c in reversed(found.spans)}  # each crop's box
+        for c, box in sorted(boxes.items()):
+            crop = found.crops[c]
             overlaps = [iou(box, true) for true in line.boxes]
             best = int(np.argmax(overlaps))
             if overlaps[best] >= MATCH:

@@ -32,11 +32,12 @@ from digitnet.vision.preprocess import NoDigitError, fit_to_mnist, otsu_threshol
 
 Classifier = Callable[[np.ndarray], np.ndarray]  # (N, 784) float32 -> (N, 10) scores
 
-MAX_WIDTH = 1.5  # a digit is at most this many line heights wide
-WIDE = 1.15  # a component wider than this (in line heights) may hold several digits
+GRID = 0.0  # > 0: also cut wide components every GRID line heights (0.3: +1 point, 2x time)
+MAX_WIDTH = 1.3  # a digit is at most this many line heights wide
+WIDE = 0.7  # a component wider than this (in line heights) may hold several digits
 FULL = 0.85  # a piece wider than this (in line heights) pays...
 WIDTH_PENALTY = 12.0  # ...this much per (width / height − FULL)²
-DIGIT_COST = 0.5  # log-score cost of each digit: one good digit beats two fragments
+DIGIT_COST = 0.0  # log-score cost per digit (0: the "not a digit" training does this)
 SHORT = 0.55  # a piece shorter than this (in line heights) is likely a fragment...
 SHORT_COST = 3.0  # ...and costs this much
 GAP = 0.12  # a piece with an empty gap of columns wider than this (line heights)...
@@ -127,8 +128,9 @@ def cut_candidates(mask: np.ndarray, comps: list[Component], height: float) -> l
                 left, right = smooth[max(0, i - 3) : i], smooth[i + 1 : i + 4]
                 if smooth[i] <= low and smooth[i] <= left.min() and smooth[i] <= right.min():
                     cuts.add(c.x0 + i)
-            step = max(2, round(height * 0.2))  # and a sparse grid, for strokes that merge
-            cuts.update(range(c.x0 + step, c.x1 - step + 1, step))
+            if GRID:  # and a sparse grid, for strokes that merge
+                step = max(2, round(height * GRID))
+                cuts.update(range(c.x0 + step, c.x1 - step + 1, step))
     ordered = sorted(cuts)
     merged = [ordered[0]]
     for x in ordered[1:]:
@@ -179,12 +181,13 @@ class Candidates:
     """Every stretch of a line that may be one digit.
 
     spans: (first cut, last cut, box in the input image's pixels, widest inner gap in
-    line heights) per candidate; crops: (M, 28, 28) float32 in MNIST's form; empty: for
+    line heights, index of its crop) per candidate (spans with the same ink share a
+    crop); crops: (K, 28, 28) float32 in MNIST's form; empty: for
     each pair of neighbouring cuts, whether the stretch between them has no ink; height:
     the line height in pixels.
     """
 
-    spans: list[tuple[int, int, tuple[int, int, int, int], float]]
+    spans: list[tuple[int, int, tuple[int, int, int, int], float, int]]
     crops: np.ndarray
     empty: list[bool]
     height: float
@@ -202,17 +205,22 @@ def candidates(ink: np.ndarray) -> Candidates:
         mask = clean > max(otsu_threshold(clean), 0.25)
         labels, comps, height = digit_components(mask)
     cuts = cut_candidates(mask, comps, height)
-    spans, crops = [], []
+    spans, crops, seen = [], [], {}
     empty = [piece(clean, labels, comps, height, a, b) is None for a, b in pairwise(cuts)]
     for i, a in enumerate(cuts):
         for j in range(i + 1, len(cuts)):
             if cuts[j] - a > MAX_WIDTH * height + 2:
                 break
             found = piece(clean, labels, comps, height, a, cuts[j])
-            if found is not None:
-                box = unrotate_box(found[1], *turn) if turn else found[1]
-                spans.append((i, j, box, widest_gap(found[0]) / height))
-                crops.append(fit_to_mnist(found[0]))
+            if found is None:
+                continue
+            ink, box = found
+            key = (box, float(ink.sum()))  # another span with the same ink: one crop
+            if key not in seen:
+                seen[key] = len(crops)
+                crops.append(fit_to_mnist(ink))
+            box = unrotate_box(box, *turn) if turn else box
+            spans.append((i, j, box, widest_gap(ink) / height, seen[key]))
     if not crops:
         raise NoDigitError("no digits found")
     return Candidates(spans, np.stack(crops), empty, height)
@@ -225,15 +233,16 @@ def read_line(ink: np.ndarray, classify: Classifier, threshold: float = 0.5) -> 
     probs = scores / np.maximum(scores.sum(axis=1, keepdims=True), 1e-12)
     digits = []
     for s in best_path(found, probs):
-        k = int(probs[s].argmax())
-        digits.append(Digit(k, float(probs[s, k]), found.spans[s][2], found.crops[s]))
+        _, _, box, _, c = found.spans[s]
+        k = int(probs[c].argmax())
+        digits.append(Digit(k, float(probs[c, k]), box, found.crops[c]))
     return Reading(digits, threshold)
 
 
 def best_path(found: Candidates, probs: np.ndarray) -> list[int]:
     """Indices of the candidates that go from the first cut to the last with the highest
     total of log-confidence minus the priors' costs; stretches with no ink may be skipped
-    for free. probs: (M, 10), each candidate's class probabilities."""
+    for free. probs: (K, 10), each crop's class probabilities."""
     spans, empty, height = found.spans, found.empty, found.height
     n_cuts = len(empty) + 1
     score = np.full(n_cuts, -np.inf)
@@ -248,9 +257,9 @@ def best_path(found: Candidates, probs: np.ndarray) -> list[int]:
         if i + 1 < n_cuts and empty[i] and score[i] > score[i + 1]:  # skip a gap
             score[i + 1], back[i + 1] = score[i], (i, None)
         for s in by_start.get(i, []):
-            _, j, box, gap = spans[s]
+            _, j, box, gap, c = spans[s]
             width, tall = (box[2] - box[0]) / height, (box[3] - box[1]) / height
-            value = math.log(probs[s].max() + 1e-9) - DIGIT_COST
+            value = math.log(probs[c].max() + 1e-9) - DIGIT_COST
             value -= WIDTH_PENALTY * max(0.0, width - FULL) ** 2 + SHORT_COST * (tall < SHORT)
             value -= GAP_COST * (gap > GAP)
             if score[i] + value > score[j]:
