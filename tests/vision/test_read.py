@@ -177,3 +177,16 @@ def test_single_digit_pictures_read_as_well_as_the_arrays(reader, mnist):
         ]
         x = np.stack([preprocess_image(p) for p in pictures]).reshape(len(images), 784)
         assert np.mean(reader.predict(x) == labels) >= on_arrays - 0.015
+
+
+def test_a_long_tilted_line_with_mixed_sizes(reader, mnist):
+    images, labels = mnist["test"]
+    picks = [3, 2, 1, 18, 4, 15, 11, 0, 61, 7] * 2  # 0-9 twice: 20 digits
+    line = mnist_line(images, picks)
+    big = mnist_line(images, [1, 0], gap=16).resize((2 * 96, 2 * 96))  # larger and lower
+    page = Image.new("RGB", (line.width + big.width, big.height), "white")
+    page.paste(line, (0, 0))
+    page.paste(big, (line.width, 0))
+    tilted = page.rotate(6, expand=True, fillcolor="white", resample=Image.BILINEAR)
+    truth = "".join(str(labels[k]) for k in [*picks, 1, 0])
+    assert read_image(tilted, reader, threshold=0).text == truth
