@@ -29,18 +29,10 @@ from digitnet.data import load
 from digitnet.train import as_inputs
 from digitnet.vision.preprocess import ink_intensity, preprocess_image
 from digitnet.vision.read import default_model_path, load_reader
+from digitnet.vision.reader_train import line_accuracy
 from digitnet.vision.segment import read_line
 from digitnet.vision.synth import make_line
 from report import machine, write_section
-
-
-def lines_right(model, images, labels, n: int, touching: float) -> float:
-    rng = np.random.default_rng(0)
-    right = 0
-    for _ in range(n):
-        line = make_line(images, labels, rng, touching=touching)
-        right += read_line(ink_intensity(line.image), model.predict_proba, 0).text == line.text
-    return right / n
 
 
 def single_digits(model, images, labels) -> tuple[float, float, float]:
@@ -93,8 +85,8 @@ def main() -> None:
     args = parser.parse_args()
     model = load_reader(args.model).model
     images, labels = load("mnist", "test", args.data_dir)
-    touching = lines_right(model, images, labels, args.lines, 1 / 3)
-    apart = lines_right(model, images, labels, args.lines, 0.0)
+    touching = line_accuracy(model, images, labels, args.lines, seed=0, touching=1 / 3)
+    apart = line_accuracy(model, images, labels, args.lines, seed=0, touching=0.0)
     arrays, dark, light = single_digits(model, images, labels)
     per_line = line_seconds(model, images, labels)
     command = command_seconds(images, labels, args.model)
