@@ -190,3 +190,10 @@ def test_a_long_tilted_line_with_mixed_sizes(reader, mnist):
     tilted = page.rotate(6, expand=True, fillcolor="white", resample=Image.BILINEAR)
     truth = "".join(str(labels[k]) for k in [*picks, 1, 0])
     assert read_image(tilted, reader, threshold=0).text == truth
+
+
+def test_ink_too_wide_for_any_digit_still_gets_a_reading(reader):
+    img = Image.new("L", (400, 120), 255)
+    ImageDraw.Draw(img).line([(20, 60), (380, 60)], fill=0, width=20)  # no valley to cut at
+    reading = read_image(img, reader, threshold=0)
+    assert reading.digits  # every stretch between two cuts is a candidate, so a path exists

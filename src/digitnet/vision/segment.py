@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import pairwise
 
 import numpy as np
 from PIL import Image
@@ -206,13 +205,14 @@ def candidates(ink: np.ndarray) -> Candidates:
         labels, comps, height = digit_components(mask)
     cuts = cut_candidates(mask, comps, height)
     spans, crops, seen = [], [], {}
-    empty = [piece(clean, labels, comps, height, a, b) is None for a, b in pairwise(cuts)]
+    empty = [False] * (len(cuts) - 1)
     for i, a in enumerate(cuts):
         for j in range(i + 1, len(cuts)):
-            if cuts[j] - a > MAX_WIDTH * height + 2:
-                break
+            if j > i + 1 and cuts[j] - a > MAX_WIDTH * height + 2:
+                break  # (the next stretch is always a candidate: every path needs one)
             found = piece(clean, labels, comps, height, a, cuts[j])
             if found is None:
+                empty[i] |= j == i + 1
                 continue
             ink, box = found
             key = (box, float(ink.sum()))  # another span with the same ink: one crop
