@@ -10,11 +10,10 @@ is written into BENCHMARKS.md.
 
 from __future__ import annotations
 
-import argparse
 import os
 from pathlib import Path
 
-from report import machine, results_table, run_configs, write_section
+from report import config_args, machine, results_table, run_configs, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "cnn.json"
@@ -35,14 +34,9 @@ CONFIGS = {
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("names", nargs="*")
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--data-dir", default=os.environ.get("DIGITNET_DATA"))
-    args = parser.parse_args()
-    data_dir = os.path.abspath(args.data_dir) if args.data_dir else None
+    args = config_args(__doc__)
     os.chdir(ROOT)  # the specs' paths are relative to the repository
-    stored = run_configs(CONFIGS, args.names, args.seeds, data_dir, RESULTS, COMMON)
+    stored = run_configs(CONFIGS, args.names, args.seeds, args.data_dir, RESULTS, COMMON)
     lines = [
         "## Convolutional networks: accuracy and time to a result",
         "",

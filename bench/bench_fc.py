@@ -9,11 +9,9 @@ Results are kept in bench/results/fc.json and the table is written into BENCHMAR
 
 from __future__ import annotations
 
-import argparse
-import os
 from pathlib import Path
 
-from report import machine, results_table, run_configs, write_section
+from report import config_args, machine, results_table, run_configs, write_section
 
 RESULTS = Path(__file__).resolve().parent / "results" / "fc.json"
 COMMON = [
@@ -74,11 +72,7 @@ CONFIGS = {
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("names", nargs="*")
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--data-dir", default=os.environ.get("DIGITNET_DATA"))
-    args = parser.parse_args()
+    args = config_args(__doc__)
     stored = run_configs(CONFIGS, args.names, args.seeds, args.data_dir, RESULTS, COMMON)
 
     lines = [

@@ -112,3 +112,17 @@ def run_configs(
         results.parent.mkdir(exist_ok=True)
         results.write_text(json.dumps(stored, indent=1))
     return stored
+
+
+def config_args(doc: str):
+    """The options of a config benchmark: NAME..., --seeds, --data-dir (made absolute)."""
+    import argparse
+    import os
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("names", nargs="*")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--data-dir", default=os.environ.get("DIGITNET_DATA"))
+    args = parser.parse_args()
+    args.data_dir = os.path.abspath(args.data_dir) if args.data_dir else None
+    return args

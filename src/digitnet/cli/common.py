@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -88,3 +90,34 @@ def engine_options(p: argparse.ArgumentParser) -> None:
         default="auto",
         help="with --engine torch: auto picks a GPU when there is one",
     )
+
+
+def for_each_image(paths, handle, as_json: bool, key: str) -> int:
+    """Run ``handle(path) -> (record, line)`` on each image; print each line (or, with
+    ``as_json``, all records as JSON at the end). A file that fails is reported in one
+    line, recorded with ``key: None`` and its error, and the others still run.
+    Returns the exit status: EXIT_ERROR if any file failed."""
+    from digitnet.errors import DigitnetError
+    from digitnet.vision.preprocess import NoDigitError  # lazily: PIL is slow to import
+
+    results, status = [], 0
+    for path in paths:
+        try:
+            record, line = handle(path)
+        except NoDigitError as e:
+            what = str(e).rsplit(": ", 1)[-1]  # "no digit found" / "no digits found"
+            results.append({"file": str(path), key: None, "error": what})
+            print(e, file=sys.stderr if as_json else sys.stdout)
+            status = EXIT_ERROR
+            continue
+        except DigitnetError as e:
+            results.append({"file": str(path), key: None, "error": str(e)})
+            print(f"digitnet: error: {e}", file=sys.stderr)
+            status = EXIT_ERROR
+            continue
+        results.append({"file": str(path), **record})
+        if not as_json:
+            print(line)
+    if as_json:
+        print(json.dumps(results, indent=2))
+    return status

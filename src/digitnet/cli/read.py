@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 
 from digitnet.cli.common import (
-    EXIT_ERROR,
     data_dir_option,
     engine_options,
+    for_each_image,
     number,
     positive_int,
 )
@@ -58,48 +56,25 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_read(args: argparse.Namespace) -> int:
-    from digitnet.vision.preprocess import NoDigitError
     from digitnet.vision.read import load_reader, read_file, write_debug
 
     if args.threshold > 1:
         raise DigitnetError(f"--threshold must be between 0 and 1, not {args.threshold}")
     ckpt = load_reader(args.model)
-    results, status = [], 0
-    for path in args.images:
-        try:
-            reading = read_file(path, ckpt.model, args.threshold)
-        except NoDigitError as e:
-            results.append({"file": str(path), "text": None, "error": "no digits found"})
-            print(e, file=sys.stderr if args.json else sys.stdout)
-            status = EXIT_ERROR
-            continue
-        except DigitnetError as e:
-            results.append({"file": str(path), "text": None, "error": str(e)})
-            print(f"digitnet: error: {e}", file=sys.stderr)
-            status = EXIT_ERROR
-            continue
-        results.append(
-            {
-                "file": str(path),
-                "text": reading.text,
-                "digits": [
-                    {
-                        "digit": d.label,
-                        "confidence": round(d.confidence, 4),
-                        "box": list(map(int, d.box)),
-                    }
-                    for d in reading.digits
-                ],
-            }
-        )
+
+    def handle(path: Path) -> tuple[dict, str]:
+        reading = read_file(path, ckpt.model, args.threshold)
         if args.debug:
             write_debug(path, reading, args.debug)
-        if not args.json:
-            confidences = " ".join(f"{d.confidence:.0%}" for d in reading.digits)
-            print(f"{path}: {reading.text} (confidence per digit: {confidences})")
-    if args.json:
-        print(json.dumps(results, indent=2))
-    return status
+        digits = [
+            {"digit": d.label, "confidence": round(d.confidence, 4), "box": list(map(int, d.box))}
+            for d in reading.digits
+        ]
+        confidences = " ".join(f"{d.confidence:.0%}" for d in reading.digits)
+        line = f"{path}: {reading.text} (confidence per digit: {confidences})"
+        return {"text": reading.text, "digits": digits}, line
+
+    return for_each_image(args.images, handle, args.json, "text")
 
 
 def cmd_train_reader(args: argparse.Namespace) -> int:

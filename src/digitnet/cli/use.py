@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 
 import numpy as np
 
-from digitnet.cli.common import EXIT_ERROR, data_dir_option, engine_options
+from digitnet.cli.common import data_dir_option, engine_options, for_each_image
 from digitnet.errors import DigitnetError
 
 
@@ -75,7 +73,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def cmd_predict(args: argparse.Namespace) -> int:
     from digitnet import checkpoint
     from digitnet.data.sources import dataset_info
-    from digitnet.vision.preprocess import NoDigitError, preprocess_file
+    from digitnet.vision.preprocess import preprocess_file
 
     paths = list(args.paths)
     model_path = args.model
@@ -91,34 +89,18 @@ def cmd_predict(args: argparse.Namespace) -> int:
     if ckpt.spec.input_size != 784:
         raise DigitnetError(f"{model_path}: model takes {ckpt.spec.input_size} inputs, not 28x28")
     classes = dataset_info(ckpt.dataset).classes
-    results, status = [], 0
-    for path in paths:
-        try:
-            x = preprocess_file(path).reshape(1, 784)
-        except NoDigitError as e:
-            results.append({"file": str(path), "digit": None, "error": "no digit found"})
-            print(e, file=sys.stderr if args.json else sys.stdout)
-            status = EXIT_ERROR
-            continue
-        except DigitnetError as e:
-            results.append({"file": str(path), "digit": None, "error": str(e)})
-            print(f"digitnet: error: {e}", file=sys.stderr)
-            status = EXIT_ERROR
-            continue
+
+    def handle(path: Path) -> tuple[dict, str]:
+        x = preprocess_file(path).reshape(1, 784)
         scores = scores_of(ckpt, x, args)[0].astype(np.float64)
         share = scores / scores.sum() if scores.sum() > 0 else scores
         k = int(np.argmax(scores))
-        results.append(
-            {
-                "file": str(path),
-                "digit": k,
-                "label": classes[k],
-                "confidence": round(float(share[k]), 4),
-                "scores": [round(float(s), 4) for s in share],
-            }
-        )
-        if not args.json:
-            print(f"{path}: {classes[k]} (confidence {share[k]:.1%})")
-    if args.json:
-        print(json.dumps(results, indent=2))
-    return status
+        record = {
+            "digit": k,
+            "label": classes[k],
+            "confidence": round(float(share[k]), 4),
+            "scores": [round(float(s), 4) for s in share],
+        }
+        return record, f"{path}: {classes[k]} (confidence {share[k]:.1%})"
+
+    return for_each_image(paths, handle, args.json, "digit")
