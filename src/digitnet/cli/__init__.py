@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 
 from digitnet import __version__
-from digitnet.cli import data, export, inspect, read, reproduce, train, use
+from digitnet.cli import data, export, inspect, lab, read, reproduce, train, use
 from digitnet.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, Parser
 from digitnet.errors import DigitnetError
 
@@ -27,6 +27,7 @@ def build_parser() -> Parser:
     inspect.add_parsers(sub)
     reproduce.add_parser(sub)
     export.add_parser(sub)
+    lab.add_parser(sub)
     return parser
 
 
