@@ -125,6 +125,7 @@ def penalty(model: Sequential, config: TrainConfig, n: int) -> float:
 
 
 EpochCallback = Callable[[EpochRecord], None]
+ChunkCallback = Callable[[int, float], None]
 
 
 class TrainingInterrupted(KeyboardInterrupt):
@@ -148,8 +149,9 @@ class _Batches:
     """The mechanics of one run's epochs: inputs (augmented anew if asked), mini-batches
     through the fast kernel or the engine, and the checks for divergence."""
 
-    def __init__(self, model, cost, x, labels, config, optimizer, rng, use_fast):
+    def __init__(self, model, cost, x, labels, config, optimizer, rng, use_fast, on_chunk=None):
         self.model, self.cost, self.x, self.labels = model, cost, x, labels
+        self.on_chunk = on_chunk
         self.config, self.optimizer, self.rng = config, optimizer, rng
         self.n, self.m = len(x), config.mini_batch_size
         self.runner = None
@@ -195,6 +197,10 @@ class _Batches:
                 for k in range(start, stop, self.m):
                     self.step(epoch, k, order[k : k + self.m])
             bar.update(-(-stop // self.m))
+            if self.on_chunk:
+                if self.runner:
+                    self.runner.sync()
+                self.on_chunk(epoch, stop / self.n)
         if self.runner:
             self.runner.sync()
         for name, p in self.model.parameters().items():
@@ -225,6 +231,7 @@ def fit(
     on_epoch: EpochCallback | None = None,
     progress: bool | None = None,
     use_fast: bool = True,
+    on_chunk: ChunkCallback | None = None,
 ) -> History:
     """Train ``model`` in place on x and labels (N,) as ``config`` says.
 
@@ -236,6 +243,9 @@ def fit(
     validation epoch (the test data is never looked at). A cost or weight that becomes
     NaN or infinite stops the run at once with a DigitnetError naming epoch and step;
     Ctrl-C raises TrainingInterrupted with the model at its best or last whole epoch.
+    ``on_chunk(epoch, fraction done)`` runs about 50 times an epoch with the model's
+    parameters up to date (for live curves); it may block (a pause) or raise
+    KeyboardInterrupt (a stop, handled as Ctrl-C is).
     """
     labels = np.asarray(labels, dtype=np.int64)
     n = len(x)
@@ -249,7 +259,7 @@ def fit(
         momentum=config.momentum,
     )
     schedule = optim.schedule(config.schedule, config.learning_rate, config.epochs)
-    batches = _Batches(model, cost, x, labels, config, optimizer, rng, use_fast)
+    batches = _Batches(model, cost, x, labels, config, optimizer, rng, use_fast, on_chunk)
     history = History(engine="numpy+numba" if batches.runner else "numpy")
     track_best = config.keep == "best" and validation is not None
     kept = (-1, snapshot(model))  # (epoch, parameters) the model ends with

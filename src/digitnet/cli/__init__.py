@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 
 from digitnet import __version__
-from digitnet.cli import data, export, inspect, lab, read, reproduce, train, use
+from digitnet.cli import data, export, inspect, lab, read, reproduce, serve, train, use
 from digitnet.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, Parser
 from digitnet.errors import DigitnetError
 
@@ -28,6 +28,7 @@ def build_parser() -> Parser:
     reproduce.add_parser(sub)
     export.add_parser(sub)
     lab.add_parser(sub)
+    serve.add_parser(sub)
     return parser
 
 

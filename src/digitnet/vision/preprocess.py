@@ -15,6 +15,7 @@ photo or scan is turned into the same form:
 
 from __future__ import annotations
 
+import io
 import warnings
 from pathlib import Path
 
@@ -47,24 +48,39 @@ def open_image(path: str | Path) -> Image.Image:
     if size > MAX_FILE_BYTES:
         raise DigitnetError(f"{path}: file too large for an image ({size} bytes)")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(path)
-            w, h = img.size
-            if w * h > MAX_PIXELS:
-                raise DigitnetError(f"{path}: image too large ({w}x{h} pixels)")
-            img.load()
-            return ImageOps.exif_transpose(img)
-    except DigitnetError:
-        raise
-    except UnidentifiedImageError:
-        raise DigitnetError(f"{path}: not an image (or a format Pillow cannot read)") from None
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise DigitnetError(f"{path}: refused: image too large (decompression bomb?)") from None
+        return decode(path, str(path))
     except PermissionError:
         raise DigitnetError(f"{path}: permission denied") from None
+
+
+def open_image_bytes(blob: bytes, name: str = "upload") -> Image.Image:
+    """Decode an image held in memory (an upload) with the same checks as a file."""
+    if len(blob) > MAX_FILE_BYTES:
+        raise DigitnetError(f"{name}: too large for an image ({len(blob)} bytes)")
+    if not blob:
+        raise DigitnetError(f"{name}: empty, not an image")
+    return decode(io.BytesIO(blob), name)
+
+
+def decode(source, name: str) -> Image.Image:
+    """Image.open on a path or file object; the pixel count is checked before decoding."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(source)
+            w, h = img.size
+            if w * h > MAX_PIXELS:
+                raise DigitnetError(f"{name}: image too large ({w}x{h} pixels)")
+            img.load()
+            return ImageOps.exif_transpose(img)
+    except (DigitnetError, PermissionError):
+        raise
+    except UnidentifiedImageError:
+        raise DigitnetError(f"{name}: not an image (or a format Pillow cannot read)") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise DigitnetError(f"{name}: refused: image too large (decompression bomb?)") from None
     except (OSError, SyntaxError, ValueError) as e:
-        raise DigitnetError(f"{path}: broken or truncated image ({e})") from None
+        raise DigitnetError(f"{name}: broken or truncated image ({e})") from None
 
 
 def ink_intensity(img: Image.Image) -> np.ndarray:
