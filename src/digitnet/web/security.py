@@ -71,10 +71,10 @@ def token_ok(expected: str, given: str | None) -> bool:
     return given is not None and hmac.compare_digest(expected.encode(), given.encode())
 
 
-def static_files() -> dict[str, Path]:
+def static_files(folder: Path | None = None) -> dict[str, Path]:
     """The page's files by name: only regular files directly in the package's static
     folder, listed once at start, so no request path can reach anything else."""
-    folder = Path(str(resources.files("digitnet") / "web" / "static"))
+    folder = folder or Path(str(resources.files("digitnet") / "web" / "static"))
     return {
         p.name: p
         for p in sorted(folder.iterdir())

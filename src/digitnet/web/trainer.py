@@ -166,8 +166,10 @@ class Trainer:
                 self.result = (model, spec, settings.dataset)
                 stopped = self.stop_requested
                 self.run.state = "stopped" if stopped else "finished"
+                last = self.run.epochs[-1] if self.run.epochs else None
+                done = f"{last['accuracy']:.1%} on the validation images" if last else ""
                 self.run.message = (
-                    "stopped; the model is its last whole epoch" if stopped else "finished"
+                    f"stopped; the model is its last whole epoch ({done})" if stopped else done
                 )
                 self._changed()
 
