@@ -54,3 +54,11 @@ def test_it_prints_the_url_and_warns_off_loopback(tmp_path, host, warned):
         proc.terminate()
         _, err = proc.communicate(timeout=30)
     assert ("warning: listening on 0.0.0.0" in err) == warned
+
+
+def test_the_listening_socket_sends_small_answers_at_once():
+    """TCP_NODELAY, inherited by each connection: no 40 ms wait on keep-alive answers."""
+    from digitnet.cli.serve import listen
+
+    with listen("127.0.0.1", 0) as sock:
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
