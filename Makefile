@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 MODEL := models/mnist-784-30-10.safetensors
 
-.PHONY: run test torch extras format bench clean
+.PHONY: run test serve torch extras format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ test: $(VENV)/.installed-dev
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
+
+# The web page (draw, read, look inside, train) on http://127.0.0.1:8000/
+serve: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[web]'
+	$(BIN)/digitnet serve
 
 # PyTorch, pinned (an unpinned torch pulls a multi-GB CUDA build): the torch backend's
 # tests run when it is installed and skip when it is not.
