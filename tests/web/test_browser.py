@@ -24,22 +24,27 @@ if not CHROMIUM.exists():
     pytest.skip("Debian's chromium is not installed", allow_module_level=True)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory, data_dir):
-    """``digitnet serve --port 0`` in a subprocess; yields its URL."""
-    models = tmp_path_factory.mktemp("models")
+def start_server(models: Path, data_dir: Path, env: dict | None = None):
+    """``digitnet serve --port 0`` in a subprocess: (process, URL)."""
     command = ["serve", "--port", "0", "--models-dir", str(models), "--data-dir", str(data_dir)]
     proc = subprocess.Popen(
         [sys.executable, "-m", "digitnet", *command],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env=dict(os.environ, **(env or {})),
     )
     line = proc.stdout.readline()
     if "serving on" not in line:
         proc.kill()
         pytest.fail(f"the server did not start: {line}{proc.stderr.read()}")
-    yield line.split("serving on ")[1].split()[0]
+    return proc, line.split("serving on ")[1].split()[0]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, data_dir):
+    proc, url = start_server(tmp_path_factory.mktemp("models"), data_dir)
+    yield url
     proc.terminate()
     proc.wait(timeout=30)
 
@@ -52,17 +57,23 @@ def browser():
         b.close()
 
 
-@pytest.fixture
-def page(browser, server):
+def open_page(browser, url: str):
+    """A new page on url, with a list that collects the page's script errors."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(server)
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.goto(url)
     sync_api.expect(page.locator("#model-name")).to_contain_text("model:")
+    return context, page
+
+
+@pytest.fixture
+def page(browser, server):
+    context, page = open_page(browser, server)
     yield page
     context.close()
-    assert not errors, errors
+    assert not page.errors, page.errors
 
 
 def screenshot(page, name: str) -> Path:
@@ -147,3 +158,32 @@ def test_train_watch_the_curve_and_use_the_result(page):
     expect(page.locator("#model-name")).to_contain_text("web-run")
     page.click("#tab-inside")
     expect(page.locator("#weights canvas")).to_have_count(20)  # the new model's 20 neurons
+
+
+def test_a_failed_run_shows_its_reason_and_the_page_goes_on(browser, tmp_path, data_dir):
+    """Fashion-MNIST cannot be found or downloaded: the run fails, the page says why,
+    and the server still reads drawings."""
+    if Path("/usr/share/datasets/fashion-mnist").exists():
+        pytest.skip("a system copy of Fashion-MNIST would be found")
+    only_mnist = tmp_path / "data"
+    (only_mnist / "mnist").mkdir(parents=True)
+    for f in (data_dir / "mnist").iterdir():
+        (only_mnist / "mnist" / f.name).symlink_to(f)
+    env = {"DIGITNET_CACHE": str(tmp_path / "cache"), "DIGITNET_MIRRORS": "http://127.0.0.1:9/"}
+    proc, url = start_server(tmp_path / "models", only_mnist, env)
+    try:
+        context, page = open_page(browser, url)
+        page.click("#tab-train")
+        page.select_option("select[name=dataset]", "fashion-mnist")
+        page.click("#train-start")
+        sync_api.expect(page.locator("#train-state")).to_have_text("failed", timeout=60_000)
+        sync_api.expect(page.locator("#train-error")).to_contain_text("fashion")
+        screenshot(page, "train-failed")
+        page.click("#tab-draw")
+        stroke(page, [(150, 45 + 10 * i) for i in range(20)])
+        sync_api.expect(page.locator("#answer")).to_have_text("1")
+        context.close()
+        assert not page.errors, page.errors
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

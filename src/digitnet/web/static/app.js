@@ -348,7 +348,8 @@ function trainSettings() {
 
 function showRun(s) {
   $("train-state").textContent = s.state;
-  $("train-message").textContent = s.saved_as ? `saved as ${s.saved_as}` : s.message;
+  const note = s.state === "failed" ? "" : s.message;  // a failure shows below, in red
+  $("train-message").textContent = s.saved_as ? `saved as ${s.saved_as}` : note;
   const active = ["starting", "running", "paused"].includes(s.state);
   $("train-start").disabled = active;
   $("train-pause").disabled = !["running", "paused"].includes(s.state);
