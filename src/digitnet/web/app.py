@@ -15,16 +15,25 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, File, Form, Header, HTTPException, Request, UploadFile
 from fastapi.middleware.trustedhost import TrustedHostMiddleware
 from fastapi.responses import JSONResponse, Response, StreamingResponse
-from pydantic import BaseModel, Field
 
 from digitnet import __version__
 from digitnet.errors import DigitnetError
 from digitnet.web import security
+from digitnet.web.schemas import (
+    ModelInfo,
+    Prediction,
+    ReadDigit,
+    Reading,
+    Saved,
+    Select,
+    Started,
+    TrainSettings,
+)
 from digitnet.web.trainer import ACTIVE, BusyError, RunSettings, Trainer
 
 SHIPPED = "reader (shipped)"
@@ -37,67 +46,6 @@ class Loaded:
     name: str
     path: Path
     ckpt: Any
-
-
-class ModelInfo(BaseModel):
-    name: str
-    dataset: str
-    classes: list[str]
-    layers: str
-    parameters: int
-    test_accuracy: float | None
-    first_layer: str
-
-
-class Prediction(BaseModel):
-    digit: int
-    label: str
-    confidence: float
-    probabilities: list[float]
-    image: list[float] = Field(description="the 28×28 input the network saw, row by row")
-    first_layer: list[float]
-    hidden: list[float]
-
-
-class ReadDigit(BaseModel):
-    label: int
-    confidence: float
-    box: list[int] = Field(description="x0, y0, x1, y1 in the image's pixels")
-    image: list[float]
-
-
-class Reading(BaseModel):
-    text: str
-    width: int
-    height: int
-    digits: list[ReadDigit]
-
-
-class TrainSettings(BaseModel):
-    """A training run from the Train tab (sigmoid output; softmax with log-likelihood)."""
-
-    dataset: Literal["mnist", "fashion-mnist"] = "mnist"
-    hidden: list[Annotated[int, Field(ge=1, le=512)]] = Field(default=[30], max_length=4)
-    activation: Literal["sigmoid", "tanh", "relu"] = "sigmoid"
-    cost: Literal["quadratic", "cross-entropy", "log-likelihood"] = "cross-entropy"
-    learning_rate: float = Field(default=0.5, gt=0, le=100)
-    mini_batch_size: int = Field(default=10, ge=1, le=1000)
-    epochs: int = Field(default=1, ge=1, le=100)
-    train_size: int = Field(default=10_000, ge=100, le=50_000)
-    seed: int = Field(default=0, ge=0, le=2**31 - 1)
-
-
-class Started(BaseModel):
-    run_id: int
-
-
-class Saved(BaseModel):
-    name: str
-    path: str
-
-
-class Select(BaseModel):
-    name: str = Field(max_length=200)
 
 
 class Server:
@@ -376,7 +324,10 @@ def create_app(
         if result is None:
             raise HTTPException(409, "no trained model to save (finish or stop a run first)")
         model, spec, dataset = result
-        server.models_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            server.models_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise HTTPException(500, f"{server.models_dir}: cannot create ({e.strerror})") from None
         stem = f"web-run{status['run_id']}-{spec.short_name}"
         path = server.models_dir / f"{stem}.safetensors"
         n = 1
@@ -385,7 +336,10 @@ def create_app(
             path = server.models_dir / f"{stem}-{n}.safetensors"
         points = status["epochs"]
         training = {"source": "digitnet serve", "settings": status["settings"], "epochs": points}
-        checkpoint.save(path, model, spec, training, dataset)
+        try:
+            checkpoint.save(path, model, spec, training, dataset)
+        except DigitnetError as e:  # the server's disk, not the request, is at fault
+            raise HTTPException(500, str(e)) from None
         server.use(server.load(path.name, path))
         server.trainer.mark_saved(path.name)
         return Saved(name=path.name, path=str(path))
