@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 
 import numpy as np
 import pytest
@@ -234,9 +235,10 @@ def test_a_second_run_while_one_runs_is_409(client):
     wait_for(lambda: client.get("/api/train/status").json()["state"] == "running")
     r = client.post("/api/train/pause", headers=auth(client))
     assert r.status_code == 200 and r.json()["state"] == "paused"
-    paused_at = client.get("/api/train/status").json()["progress"]
     assert client.post("/api/train/pause", headers=auth(client)).status_code == 409
-    assert client.get("/api/train/status").json()["progress"] == paused_at
+    held = wait_for(lambda: (s := client.get("/api/train/status").json())["held"] and s)
+    time.sleep(0.3)
+    assert client.get("/api/train/status").json()["progress"] == held["progress"]  # it waits
     assert client.post("/api/train/resume", headers=auth(client)).json()["state"] == "running"
     assert client.post("/api/train/stop", headers=auth(client)).status_code == 200
     status = wait_for(lambda: finished(client))
@@ -280,7 +282,7 @@ def test_events_stream_the_run_until_it_ends(client):
     with client.stream("GET", "/api/train/events") as r:  # idle: one event, then the end
         events = [json.loads(line[6:]) for line in r.iter_lines() if line.startswith("data: ")]
     assert [e["state"] for e in events] == ["idle"]
-    client.post("/api/train", json=SMALL, headers=auth(client))
+    client.post("/api/train", json=dict(SMALL, train_size=5000), headers=auth(client))
     with client.stream("GET", "/api/train/events") as r:
         assert r.headers["content-type"].startswith("text/event-stream")
         events = [json.loads(line[6:]) for line in r.iter_lines() if line.startswith("data: ")]

@@ -60,6 +60,7 @@ class RunState:
     epochs: list[dict[str, float]] = field(default_factory=list)
     message: str = ""
     saved_as: str | None = None
+    held: bool = False  # paused and actually waiting (a pause takes hold at the next point)
     version: int = 0  # bumped on every change, for the event stream
 
 
@@ -224,7 +225,10 @@ class Trainer:
                 if self.run.state == "starting":
                     self.run.state = "running"
                 self._changed()
-            self.resume_event.wait()
+            if not self.resume_event.is_set():
+                self._update(held=True)
+                self.resume_event.wait()
+                self._update(held=False)
             if self.stop_requested:
                 raise StopRun
 
