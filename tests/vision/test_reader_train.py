@@ -7,7 +7,7 @@ import numpy as np
 
 from digitnet import checkpoint, cli
 from digitnet.data.datasets import NOT_A_DIGIT, one_hot
-from digitnet.vision.reader_data import iou, segmentation_examples
+from digitnet.vision.reader_data import MATCH, covered, iou, segmentation_examples
 
 
 def test_not_a_digit_has_a_uniform_target():
@@ -20,6 +20,14 @@ def test_iou():
     assert iou((0, 0, 10, 10), (0, 0, 10, 10)) == 1
     assert iou((0, 0, 10, 10), (10, 0, 20, 10)) == 0
     assert abs(iou((0, 0, 10, 10), (5, 0, 15, 10)) - 1 / 3) < 1e-12
+
+
+def test_a_one_beside_a_four_is_a_pair_though_it_matches_the_four():
+    one, four = (0, 0, 4, 20), (6, 0, 24, 20)  # a narrow "1", then a "4"
+    both = (0, 0, 24, 20)  # a candidate holding the two
+    assert MATCH > iou(both, four) > 0.7  # once left out of training as "partly one digit"
+    assert covered(both, one) == 1 and covered(both, four) == 1  # now: a pair, not a digit
+    assert covered(four, one) == 0 and covered((3, 0, 24, 20), one) == 0.25
 
 
 def test_examples_hold_digits_and_non_digits(mnist):

@@ -22,6 +22,7 @@ from digitnet.vision.synth import make_line
 
 MATCH = 0.85  # IoU with a true box: the candidate is that digit
 MISS = 0.5  # best IoU under this: the candidate is not a digit
+PAIR = 0.5  # covering this much of two or more true boxes: a pair, not a digit
 
 
 def iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
@@ -35,6 +36,14 @@ def iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
     return inter / area
 
 
+def covered(box: tuple[int, int, int, int], true: tuple[int, int, int, int]) -> float:
+    """The share of box ``true``'s area that lies inside ``box``."""
+    w = min(box[2], true[2]) - max(box[0], true[0])
+    h = min(box[3], true[3]) - max(box[1], true[1])
+    area = (true[2] - true[0]) * (true[3] - true[1])
+    return w * h / area if w > 0 and h > 0 and area > 0 else 0.0
+
+
 def segmentation_examples(
     images: np.ndarray,
     labels: np.ndarray,
@@ -44,8 +53,9 @@ def segmentation_examples(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Candidates cut from ``lines`` synthetic lines of images (N, 28, 28) uint8.
 
-    Returns crops (M, 28, 28) uint8 and labels (M,): a digit, or NOT_A_DIGIT. Candidates
-    between the two thresholds (partly one digit) are left out.
+    Returns crops (M, 28, 28) uint8 and labels (M,): a digit, or NOT_A_DIGIT (matching
+    no digit, or holding most of two). Candidates between the two thresholds (partly
+    one digit) are left out.
     """
     crops, targets = [], []
     bar = Bar("Cutting lines", lines, enabled=None if progress else False)
@@ -60,9 +70,10 @@ def segmentation_examples(
             crop = found.crops[c]
             overlaps = [iou(box, true) for true in line.boxes]
             best = int(np.argmax(overlaps))
-            if overlaps[best] >= MATCH:
+            pair = sum(covered(box, true) >= PAIR for true in line.boxes) >= 2
+            if overlaps[best] >= MATCH and not pair:
                 targets.append(int(line.text[best]))
-            elif overlaps[best] < MISS:
+            elif overlaps[best] < MISS or pair:  # a "1" beside a "4" can match the 4 well
                 targets.append(NOT_A_DIGIT)
             else:
                 continue
