@@ -44,7 +44,6 @@ class Loaded:
     """The model the page is using."""
 
     name: str
-    path: Path
     ckpt: Any
 
 
@@ -67,7 +66,7 @@ class Server:
     def load(self, name: str, path: Path) -> Loaded:
         from digitnet.vision.read import load_reader
 
-        return Loaded(name, path, load_reader(path))
+        return Loaded(name, load_reader(path))
 
     def model(self) -> Loaded:
         with self.lock:
