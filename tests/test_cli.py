@@ -71,6 +71,33 @@ def test_evaluate_prints_accuracy_and_per_digit_table(trained, data_dir):
     assert [line.split()[0] for line in lines[2:12]] == [str(d) for d in range(10)]
 
 
+def test_evaluate_several_models_adds_their_majority_vote(trained, data_dir, tmp_path):
+    out, _ = trained
+    second = tmp_path / "second.safetensors"
+    result = run(
+        "train", "--epochs", "1", "--seed", "1", "--out", str(second), "--data-dir", str(data_dir)
+    )
+    assert result.returncode == 0, result.stderr
+    result = run("evaluate", str(out), str(second), str(out), "--data-dir", str(data_dir))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines[:3]] == [str(out), str(second), str(out)]
+    accuracies = [float(line.rsplit("(", 1)[1].rstrip("%)")) for line in lines[:4]]
+    assert lines[3].startswith("a vote of 3 models: mnist test accuracy")
+    assert accuracies[3] == accuracies[0]  # the model given twice outvotes the other
+
+
+def test_evaluate_refuses_a_vote_of_different_datasets(trained, data_dir, tmp_path):
+    from digitnet import checkpoint
+
+    out, _ = trained
+    ckpt = checkpoint.load(out)
+    fashion = tmp_path / "fashion.safetensors"
+    checkpoint.save(fashion, ckpt.model, ckpt.spec, ckpt.training, "fashion-mnist")
+    line = one_line_error(run("evaluate", str(out), str(fashion), "--data-dir", str(data_dir)))
+    assert "cannot vote" in line
+
+
 def test_predict_reads_test_digits_saved_as_png(trained, mnist, tmp_path):
     out, _ = trained
     from digitnet import checkpoint

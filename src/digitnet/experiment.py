@@ -55,22 +55,25 @@ def write_json_atomic(path: Path, data: dict) -> None:
     atomic_write(path, json.dumps(data, indent=1).encode())
 
 
-def run(
-    spec: ModelSpec,
-    config: TrainConfig,
-    data_dir: str | Path | None = None,
-    limit: int | None = None,
-    on_epoch: Callable[[EpochRecord], None] | None = None,
-    progress: bool | None = None,
-    engine: str = "numpy",
-    device: str = "auto",
-) -> Result:
-    """Train ``spec`` as ``config`` says, with the NumPy engine or PyTorch (on ``device``);
-    returns the trained model (an engine model either way) and its record."""
+@dataclass
+class _Prepared:
+    """A run's data and its untrained model, as :func:`run` and :func:`run_together` start."""
+
+    model: Sequential
+    train: tuple[np.ndarray, np.ndarray]
+    validation: tuple[np.ndarray, np.ndarray] | None
+    test: tuple[np.ndarray, np.ndarray]
+    rng: np.random.Generator
+
+
+def prepare(
+    spec: ModelSpec, config: TrainConfig, data_dir: str | Path | None, limit: int | None
+) -> _Prepared:
+    """Check the settings, load the splits (expanded if asked) and build the model."""
     spec.validate()
     config.validate()
     data = load_all(config.dataset, data_dir)
-    (xtr, ytr), validation, (xte, yte) = data["train"], data["validation"], data["test"]
+    (xtr, ytr), validation, test = data["train"], data["validation"], data["test"]
     if config.train_split == "train-full":
         xtr = np.concatenate([xtr, validation[0]])
         ytr = np.concatenate([ytr, validation[1]])
@@ -84,19 +87,90 @@ def run(
         )
     if config.expand:
         xtr, ytr = expand_shifts(xtr, ytr)
-    dtype = np.dtype(config.dtype)
     rng = np.random.default_rng(config.seed)
-    model = build(spec, rng, dtype)
-    cost = losses.get(spec.cost)
+    model = build(spec, rng, np.dtype(config.dtype))
+    return _Prepared(model, (xtr, ytr), validation, test, rng)
+
+
+def _result(model: Sequential, history: History, ready: _Prepared, seconds: float) -> Result:
+    """Measure the trained model on the test (and validation) data."""
+    correct = evaluate(model, *ready.test)
+    val_correct = evaluate(model, *ready.validation) if ready.validation is not None else None
+    return Result(
+        model, history, correct, len(ready.test[1]), seconds, len(ready.train[1]), val_correct
+    )
+
+
+def run(
+    spec: ModelSpec,
+    config: TrainConfig,
+    data_dir: str | Path | None = None,
+    limit: int | None = None,
+    on_epoch: Callable[[EpochRecord], None] | None = None,
+    progress: bool | None = None,
+    engine: str = "numpy",
+    device: str = "auto",
+) -> Result:
+    """Train ``spec`` as ``config`` says, with the NumPy engine or PyTorch (on ``device``);
+    returns the trained model (an engine model either way) and its record."""
+    ready = prepare(spec, config, data_dir, limit)
+    model, (xtr, ytr) = ready.model, ready.train
     start = time.perf_counter()
     if engine == "torch":
-        history, model = fit_with_torch(spec, model, xtr, ytr, config, validation, on_epoch, device)
+        history, model = fit_with_torch(
+            spec, model, xtr, ytr, config, ready.validation, on_epoch, device
+        )
     else:
-        history = fit(model, cost, xtr, ytr, config, rng, validation, on_epoch, progress)
+        cost = losses.get(spec.cost)
+        rng, val = ready.rng, ready.validation
+        history = fit(model, cost, xtr, ytr, config, rng, val, on_epoch, progress)
+    return _result(model, history, ready, time.perf_counter() - start)
+
+
+def run_together(
+    jobs: list[tuple[ModelSpec, TrainConfig]],
+    data_dir: str | Path | None = None,
+    limit: int | None = None,
+    device: str = "auto",
+    on_epoch: Callable[[int, EpochRecord], None] | None = None,
+) -> list[Result]:
+    """Train several runs with the PyTorch engine at once, taking turns step by step (on a
+    GPU their steps overlap: :func:`digitnet.torch_train.train_together`). Each run is what
+    :func:`run` with ``engine="torch"`` would do; ``seconds`` is the time they took together.
+    ``on_epoch(k, record)`` hears of each epoch of run k."""
+    from digitnet import torch_backend
+    from digitnet.torch_train import train_together, training
+
+    on = torch_backend.device(device)
+    prepared = [prepare(spec, config, data_dir, limit) for spec, config in jobs]
+    modules = [
+        torch_backend.to_torch(ready.model, spec)  # the engine's initial weights, as run()
+        for ready, (spec, _) in zip(prepared, jobs, strict=True)
+    ]
+    runs = [
+        training(spec, module, *ready.train, config, ready.validation, device=on, on_epoch=hook)
+        for ready, module, (spec, config), hook in zip(
+            prepared, modules, jobs, _epoch_hooks(on_epoch, len(jobs)), strict=True
+        )
+    ]
+    start = time.perf_counter()
+    histories = train_together(runs, on)
     seconds = time.perf_counter() - start
-    correct = evaluate(model, xte, yte)
-    val_correct = evaluate(model, *validation) if validation is not None else None
-    return Result(model, history, correct, len(yte), seconds, len(xtr), val_correct)
+    trained = [
+        torch_backend.from_torch(module, spec, ready.model.dtype)
+        for ready, module, (spec, _) in zip(prepared, modules, jobs, strict=True)
+    ]
+    return [
+        _result(model, history, ready, seconds)
+        for model, history, ready in zip(trained, histories, prepared, strict=True)
+    ]
+
+
+def _epoch_hooks(on_epoch, count: int) -> list:
+    """One callback a run, telling ``on_epoch`` which run it came from."""
+    if on_epoch is None:
+        return [None] * count
+    return [lambda record, k=k: on_epoch(k, record) for k in range(count)]
 
 
 def fit_with_torch(spec, model, x, labels, config, validation, on_epoch, device_name):

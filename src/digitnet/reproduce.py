@@ -218,18 +218,23 @@ def run_seed(
     from digitnet.train import as_inputs
 
     members = range(seed * experiment.ensemble, (seed + 1) * experiment.ensemble)
-    results = [
-        runs.run(
-            experiment.spec,
-            with_seed(experiment, member, epochs),
-            data_dir,
-            limit,
-            progress=progress,
-            engine=engine,
-            device=device,
-        )
-        for member in members
-    ]
+    configs = [with_seed(experiment, member, epochs) for member in members]
+    if engine == "torch" and experiment.ensemble > 1:  # the members take turns on the device
+        jobs = [(experiment.spec, config) for config in configs]
+        results = runs.run_together(jobs, data_dir, limit, device)
+    else:
+        results = [
+            runs.run(
+                experiment.spec,
+                config,
+                data_dir,
+                limit,
+                progress=progress,
+                engine=engine,
+                device=device,
+            )
+            for config in configs
+        ]
     first = results[0]
     if experiment.ensemble > 1:
         x, y = load(experiment.config.dataset, "test", data_dir)

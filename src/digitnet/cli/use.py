@@ -21,8 +21,11 @@ def scores_of(ckpt, x: np.ndarray, args: argparse.Namespace) -> np.ndarray:
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("evaluate", help="test accuracy of a model, per digit")
-    p.add_argument("model", type=Path)
+    p = sub.add_parser(
+        "evaluate",
+        help="test accuracy of a model, per digit (of several: each, then their majority vote)",
+    )
+    p.add_argument("models", nargs="+", type=Path, metavar="model")
     p.add_argument("--split", choices=["test", "validation", "train"], default="test")
     engine_options(p)
     data_dir_option(p)
@@ -47,26 +50,39 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from digitnet.data import load
     from digitnet.data.sources import dataset_info
     from digitnet.metrics import confusion_matrix, per_class_report
-    from digitnet.train import as_inputs, predict
+    from digitnet.reproduce import majority_vote
+    from digitnet.train import as_inputs
 
-    ckpt = checkpoint.load(args.model)
-    x, y = load(ckpt.dataset, args.split, args.data_dir)
-    if x[0].size != ckpt.spec.input_size:
+    ckpts = [checkpoint.load(path) for path in args.models]
+    first = ckpts[0]
+    for path, ckpt in zip(args.models, ckpts, strict=True):
+        if (ckpt.dataset, ckpt.spec.input_size) != (first.dataset, first.spec.input_size):
+            raise DigitnetError(
+                f"{path}: a {ckpt.dataset} model of {ckpt.spec.input_size} inputs cannot vote "
+                f"beside {args.models[0]} ({first.dataset}, {first.spec.input_size} inputs)"
+            )
+    x, y = load(first.dataset, args.split, args.data_dir)
+    if x[0].size != first.spec.input_size:
         raise DigitnetError(
-            f"{args.model}: model expects {ckpt.spec.input_size} inputs, "
-            f"{ckpt.dataset} has {x[0].size}"
+            f"{args.models[0]}: model expects {first.spec.input_size} inputs, "
+            f"{first.dataset} has {x[0].size}"
         )
-    if args.engine == "torch":
-        predicted = scores_of(ckpt, as_inputs(x, ckpt.model.dtype), args).argmax(axis=1)
-    else:
-        predicted = predict(ckpt.model, x)
-    cm = confusion_matrix(predicted, y)
-    right = int(np.trace(cm))
-    print(
-        f"{args.model}: {ckpt.dataset} {args.split} accuracy: {right} / {len(y)} "
-        f"({right / len(y):.2%})"
-    )
-    print(per_class_report(cm, dataset_info(ckpt.dataset).classes))
+    scores = [scores_of(ckpt, as_inputs(x, ckpt.model.dtype), args) for ckpt in ckpts]
+    for path, s in zip(args.models, scores, strict=True):
+        right = int((s.argmax(axis=1) == y).sum())
+        print(
+            f"{path}: {first.dataset} {args.split} accuracy: {right} / {len(y)} "
+            f"({right / len(y):.2%})"
+        )
+    predicted = scores[0].argmax(axis=1)
+    if len(scores) > 1:  # each model's digit is a vote; ties go to the larger summed output
+        predicted = majority_vote(scores)
+        right = int((predicted == y).sum())
+        print(
+            f"a vote of {len(scores)} models: {first.dataset} {args.split} accuracy: "
+            f"{right} / {len(y)} ({right / len(y):.2%})"
+        )
+    print(per_class_report(confusion_matrix(predicted, y), dataset_info(first.dataset).classes))
     return 0
 
 
