@@ -18,7 +18,7 @@ from digitnet.torch_backend import require_torch
 def state_tensors(module, optimizer) -> list:
     """The parameters and every tensor of the optimiser's state (momenta, Adam's moments)."""
     torch = require_torch()
-    tensors = [p.data for p in module.parameters()]
+    tensors = list(module.parameters())  # the Parameters themselves: ids must stay the same
     for state in optimizer.state.values():
         tensors += [v for v in state.values() if torch.is_tensor(v)]
     return tensors
@@ -36,7 +36,8 @@ def capture(step: Callable[[], object], module, optimizer, warmup: int = 2):
     """
     torch = require_torch()
     before = state_tensors(module, optimizer)
-    saved = [t.clone() for t in before]
+    saved = [t.detach().clone() for t in before]  # a clone of a Parameter would keep its
+    # gradient node alive on the current stream, which capturing must not touch
     side = torch.cuda.Stream()
     side.wait_stream(torch.cuda.current_stream())
     with torch.cuda.stream(side):
@@ -46,8 +47,8 @@ def capture(step: Callable[[], object], module, optimizer, warmup: int = 2):
     torch.cuda.current_stream().wait_stream(side)
     optimizer.zero_grad(set_to_none=True)
     graph = torch.cuda.CUDAGraph()
-    with torch.cuda.graph(graph):
-        step()
+    with torch.cuda.graph(graph, stream=side):  # where the warm-up ran: autograd's
+        step()  # nodes from it keep that stream
     known = {id(t) for t in before}
     with torch.no_grad():
         for t, value in zip(before, saved, strict=True):
