@@ -146,3 +146,15 @@ def test_runs_with_dropout_train_together_on_their_own_streams():
     histories = train_together(runs, on)
     for h in histories:  # the blobs are easy: each run learns them
         assert h.epochs[-1].correct > 0.9 * len(y)
+
+
+def test_an_ensemble_trains_its_networks_together_and_votes(data_dir):
+    from digitnet import reproduce
+
+    experiment = replace(reproduce.get("book-ch6-ensemble"), ensemble=3)
+    result = reproduce.run_seed(
+        experiment, 0, epochs=1, data_dir=data_dir, limit=60, engine="torch", device="cpu"
+    )
+    assert len(result["members"]) == 3 and result["engine"] == "torch (cpu)"
+    assert 0 < result["accuracy"] <= 100
+    assert len(set(result["members"])) > 1  # three seeds, three different networks

@@ -25,7 +25,7 @@ from digitnet.errors import DigitnetError
 from digitnet.fileio import atomic_write
 from digitnet.nn import build, losses
 from digitnet.nn.model import Sequential
-from digitnet.train import EpochRecord, History, TrainingInterrupted, evaluate, fit
+from digitnet.train import EpochRecord, History, TrainingInterrupted, as_inputs, evaluate, fit
 
 
 @dataclass
@@ -92,10 +92,27 @@ def prepare(
     return _Prepared(model, (xtr, ytr), validation, test, rng)
 
 
-def _result(model: Sequential, history: History, ready: _Prepared, seconds: float) -> Result:
-    """Measure the trained model on the test (and validation) data."""
-    correct = evaluate(model, *ready.test)
-    val_correct = evaluate(model, *ready.validation) if ready.validation is not None else None
+def _result(
+    model: Sequential,
+    history: History,
+    ready: _Prepared,
+    seconds: float,
+    spec: ModelSpec,
+    device: str | None = None,
+) -> Result:
+    """Measure the trained model on the test (and validation) data: with PyTorch on
+    ``device`` when given (a large CNN takes minutes on a CPU), else with the engine."""
+
+    def count(x: np.ndarray, labels: np.ndarray) -> int:
+        if device is None:
+            return evaluate(model, x, labels)
+        from digitnet import torch_backend
+
+        scores = torch_backend.predict_proba(model, spec, as_inputs(x, model.dtype), device)
+        return int((scores.argmax(axis=1) == labels).sum())
+
+    correct = count(*ready.test)
+    val_correct = count(*ready.validation) if ready.validation is not None else None
     return Result(
         model, history, correct, len(ready.test[1]), seconds, len(ready.train[1]), val_correct
     )
@@ -124,7 +141,8 @@ def run(
         cost = losses.get(spec.cost)
         rng, val = ready.rng, ready.validation
         history = fit(model, cost, xtr, ytr, config, rng, val, on_epoch, progress)
-    return _result(model, history, ready, time.perf_counter() - start)
+    seconds = time.perf_counter() - start
+    return _result(model, history, ready, seconds, spec, device if engine == "torch" else None)
 
 
 def run_together(
@@ -161,8 +179,8 @@ def run_together(
         for ready, module, (spec, _) in zip(prepared, modules, jobs, strict=True)
     ]
     return [
-        _result(model, history, ready, seconds)
-        for model, history, ready in zip(trained, histories, prepared, strict=True)
+        _result(model, history, ready, seconds, spec, device)
+        for model, history, ready, (spec, _) in zip(trained, histories, prepared, jobs, strict=True)
     ]
 
 

@@ -239,7 +239,13 @@ def run_seed(
     if experiment.ensemble > 1:
         x, y = load(experiment.config.dataset, "test", data_dir)
         x = as_inputs(x, first.model.dtype)
-        voted = majority_vote([r.model.predict_proba(x) for r in results])
+        if engine == "torch":
+            from digitnet.torch_backend import predict_proba
+
+            scores = [predict_proba(r.model, experiment.spec, x, device) for r in results]
+        else:
+            scores = [r.model.predict_proba(x) for r in results]
+        voted = majority_vote(scores)
         accuracy = 100 * float(np.mean(voted == y))
     elif experiment.split == "validation":
         if first.validation_correct is None:
