@@ -106,7 +106,7 @@ def write_report(args) -> None:
     data = json.loads(Path(args.json).read_text())
     mnist = [r["accuracy"] for k, r in data["runs"].items() if k.startswith("mnist")]
     fashion = [r["accuracy"] for k, r in data["runs"].items() if k.startswith("fashion")]
-    one = next(iter(data["runs"].values()))["command"]
+    one = next(iter(data["runs"].values()))["command"].split(" --out ")[0]
     lines = [
         "## Convolutional networks on a GPU (PyTorch engine)",
         "",
