@@ -5,6 +5,12 @@ input becomes a row of a matrix, so the layer is a Dense layer applied to patche
 patches are a strided *view* of the input (numpy's sliding_window_view), copied once
 into the matrix. Backward is the same product transposed, and col2im adds each patch's
 gradient back onto the input, one kernel offset at a time (k² slice additions).
+
+The layers take and give arrays of shape (N, C, H, W), but Conv2D and MaxPool2D keep
+their outputs *channels-last in memory* (an (N, H, W, C) array seen through a transposed
+view): a patch row is then (kh, kw, C) with the channels contiguous, so building and
+undoing the patch matrix copies runs of C numbers instead of single ones. Results are the
+same for any memory layout; only the speed depends on it.
 """
 
 from __future__ import annotations
@@ -15,24 +21,36 @@ from numpy.lib.stride_tricks import sliding_window_view
 from digitnet.nn.layers import Layer
 
 
+def channels_last(x: np.ndarray) -> np.ndarray:
+    """The (N, H, W, C) view of x (N, C, H, W); contiguous when x is channels-last."""
+    return x.transpose(0, 2, 3, 1)
+
+
 def im2col(x: np.ndarray, kh: int, kw: int) -> np.ndarray:
-    """Patches of x (N, C, H, W) as rows: (N * Ho * Wo, C * kh * kw), Ho = H − kh + 1."""
+    """Patches of x (N, C, H, W) as rows: (N·Ho·Wo, kh·kw·C), Ho = H − kh + 1; each row
+    ordered (row of the kernel, column, channel)."""
     n, c, h, w = x.shape
-    windows = sliding_window_view(x, (kh, kw), axis=(2, 3))  # (N, C, Ho, Wo, kh, kw)
-    ho, wo = h - kh + 1, w - kw + 1
-    return windows.transpose(0, 2, 3, 1, 4, 5).reshape(n * ho * wo, c * kh * kw)
+    windows = sliding_window_view(channels_last(x), (kh, kw), axis=(1, 2))
+    ho, wo = h - kh + 1, w - kw + 1  # windows: (N, Ho, Wo, C, kh, kw)
+    return windows.transpose(0, 1, 2, 4, 5, 3).reshape(n * ho * wo, kh * kw * c)
 
 
 def col2im(cols: np.ndarray, shape: tuple[int, int, int, int], kh: int, kw: int) -> np.ndarray:
-    """The adjoint of im2col: add each row's values back where its patch came from."""
+    """The adjoint of im2col: add each row's values back where its patch came from.
+    Returns (N, C, H, W), channels-last in memory."""
     n, c, h, w = shape
     ho, wo = h - kh + 1, w - kw + 1
-    patches = cols.reshape(n, ho, wo, c, kh, kw)
-    out = np.zeros(shape, cols.dtype)
+    patches = cols.reshape(n, ho, wo, kh, kw, c)
+    out = np.zeros((n, h, w, c), cols.dtype)
     for i in range(kh):
         for j in range(kw):
-            out[:, :, i : i + ho, j : j + wo] += patches[:, :, :, :, i, j].transpose(0, 3, 1, 2)
-    return out
+            out[:, i : i + ho, j : j + wo] += patches[:, :, :, i, j]
+    return out.transpose(0, 3, 1, 2)
+
+
+def kernel_matrix(weight: np.ndarray) -> np.ndarray:
+    """weight (F, C, kh, kw) as (F, kh·kw·C), in im2col's column order."""
+    return weight.transpose(0, 2, 3, 1).reshape(len(weight), -1)
 
 
 class Conv2D(Layer):
@@ -67,24 +85,28 @@ class Conv2D(Layer):
 
     def forward(self, x: np.ndarray, train: bool = False) -> np.ndarray:
         ph, pw = self.pad
-        if ph or pw:
-            x = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+        if ph or pw:  # zeros around the border, channels-last like the rest
+            n, c, h, w = x.shape
+            padded = np.zeros((n, h + 2 * ph, w + 2 * pw, c), x.dtype)
+            padded[:, ph : ph + h, pw : pw + w] = channels_last(x)
+            x = padded.transpose(0, 3, 1, 2)
         f, _, kh, kw = self.weight.shape
         self.x_shape = x.shape
-        self.cols = im2col(x, kh, kw)  # (N·Ho·Wo, C·kh·kw)
-        z = self.cols @ self.weight.reshape(f, -1).T
+        self.cols = im2col(x, kh, kw)  # (N·Ho·Wo, kh·kw·C)
+        z = self.cols @ kernel_matrix(self.weight).T
         z += self.bias
         n, _, h, w = x.shape
         return z.reshape(n, h - kh + 1, w - kw + 1, f).transpose(0, 3, 1, 2)
 
     def backward(self, grad_y: np.ndarray) -> np.ndarray | None:
-        f, _, kh, kw = self.weight.shape
-        delta = grad_y.transpose(0, 2, 3, 1).reshape(-1, f)  # one row per output position
+        f, c, kh, kw = self.weight.shape
+        delta = channels_last(grad_y).reshape(-1, f)  # one row per output position
         self.grad_bias[...] = delta.sum(axis=0)  # BP3, summed over positions
-        self.grad_weight[...] = (delta.T @ self.cols).reshape(self.weight.shape)  # BP4
+        grad_w = (delta.T @ self.cols).reshape(f, kh, kw, c)  # BP4
+        self.grad_weight[...] = grad_w.transpose(0, 3, 1, 2)
         if not self.input_grad:
             return None
-        grad_x = col2im(delta @ self.weight.reshape(f, -1), self.x_shape, kh, kw)  # BP2
+        grad_x = col2im(delta @ kernel_matrix(self.weight), self.x_shape, kh, kw)  # BP2
         ph, pw = self.pad
         return grad_x[:, :, ph : grad_x.shape[2] - ph, pw : grad_x.shape[3] - pw]
 
@@ -99,7 +121,8 @@ class MaxPool2D(Layer):
     """Max over non-overlapping size×size blocks: (N, C, H, W) -> (N, C, H//size, W//size).
 
     Rows and columns that do not fill a block are dropped. Backward sends each block's
-    gradient to the position that won (the first, if several tie).
+    gradient to the position that won (the first, row by row, if several tie). Works on
+    the channels-last view, one block offset at a time; the output is channels-last too.
     """
 
     def __init__(self, size: int = 2) -> None:
@@ -109,26 +132,32 @@ class MaxPool2D(Layer):
         c, h, w = shape
         return c, h // self.size, w // self.size
 
+    def offsets(self, x: np.ndarray) -> list[np.ndarray]:
+        """The size² (N, Ho, Wo, C) views of x (N, Ho·s, Wo·s, C), one per block offset."""
+        s = self.size
+        return [x[:, i::s, j::s] for i in range(s) for j in range(s)]
+
     def forward(self, x: np.ndarray, train: bool = False) -> np.ndarray:
         s = self.size
-        n, c, h, w = x.shape
-        ho, wo = h // s, w // s
+        h, w = x.shape[2:]
         self.x_shape = x.shape
-        blocks = x[:, :, : ho * s, : wo * s].reshape(n, c, ho, s, wo, s)
-        blocks = blocks.transpose(0, 1, 2, 4, 3, 5).reshape(n, c, ho, wo, s * s)
-        self.winner = blocks.argmax(axis=4)
-        return np.take_along_axis(blocks, self.winner[..., None], axis=4)[..., 0]
+        parts = self.offsets(channels_last(x)[:, : h // s * s, : w // s * s])
+        best = parts[0].copy()
+        self.winner = np.zeros(best.shape, np.uint8)
+        for k, part in enumerate(parts[1:], 1):
+            better = part > best  # strictly: a tie stays with the first
+            np.copyto(best, part, where=better)
+            self.winner[better] = k
+        return best.transpose(0, 3, 1, 2)
 
     def backward(self, grad_y: np.ndarray) -> np.ndarray:
         s = self.size
         n, c, h, w = self.x_shape
-        ho, wo = h // s, w // s
-        blocks = np.zeros((n, c, ho, wo, s * s), grad_y.dtype)
-        np.put_along_axis(blocks, self.winner[..., None], grad_y[..., None], axis=4)
-        grad = blocks.reshape(n, c, ho, wo, s, s).transpose(0, 1, 2, 4, 3, 5)
-        out = np.zeros(self.x_shape, grad_y.dtype)
-        out[:, :, : ho * s, : wo * s] = grad.reshape(n, c, ho * s, wo * s)
-        return out
+        out = np.zeros((n, h, w, c), grad_y.dtype)
+        g = channels_last(grad_y)
+        for k, part in enumerate(self.offsets(out[:, : h // s * s, : w // s * s])):
+            np.copyto(part, g, where=self.winner == k)
+        return out.transpose(0, 3, 1, 2)
 
 
 class Flatten(Layer):
