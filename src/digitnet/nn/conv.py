@@ -10,7 +10,9 @@ The layers take and give arrays of shape (N, C, H, W), but Conv2D and MaxPool2D 
 their outputs *channels-last in memory* (an (N, H, W, C) array seen through a transposed
 view): a patch row is then (kh, kw, C) with the channels contiguous, so building and
 undoing the patch matrix copies runs of C numbers instead of single ones. Results are the
-same for any memory layout; only the speed depends on it.
+same for any memory layout; only the speed depends on it. With numba the layers move
+their numbers with the compiled loops of :mod:`digitnet.nn.conv_kernels` (the same
+results as the NumPy functions here, which stay the definition).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from digitnet.nn.conv_kernels import kernels
 from digitnet.nn.layers import Layer
 
 
@@ -106,7 +109,13 @@ class Conv2D(Layer):
         self.grad_weight[...] = grad_w.transpose(0, 3, 1, 2)
         if not self.input_grad:
             return None
-        grad_x = col2im(delta @ kernel_matrix(self.weight), self.x_shape, kh, kw)  # BP2
+        grad_cols = delta @ kernel_matrix(self.weight)  # BP2, then back to the input's places
+        fast = kernels()
+        if fast:
+            n, _, h, w = self.x_shape
+            grad_x = fast.col2im(grad_cols, n, h, w, kh, kw).transpose(0, 3, 1, 2)
+        else:
+            grad_x = col2im(grad_cols, self.x_shape, kh, kw)
         ph, pw = self.pad
         return grad_x[:, :, ph : grad_x.shape[2] - ph, pw : grad_x.shape[3] - pw]
 
@@ -141,6 +150,10 @@ class MaxPool2D(Layer):
         s = self.size
         h, w = x.shape[2:]
         self.x_shape = x.shape
+        fast = kernels()
+        if fast:
+            best, self.winner = fast.pool_forward(channels_last(x), s)
+            return best.transpose(0, 3, 1, 2)
         parts = self.offsets(channels_last(x)[:, : h // s * s, : w // s * s])
         best = parts[0].copy()
         self.winner = np.zeros(best.shape, np.uint8)
@@ -153,8 +166,11 @@ class MaxPool2D(Layer):
     def backward(self, grad_y: np.ndarray) -> np.ndarray:
         s = self.size
         n, c, h, w = self.x_shape
-        out = np.zeros((n, h, w, c), grad_y.dtype)
         g = channels_last(grad_y)
+        fast = kernels()
+        if fast:
+            return fast.pool_backward(g, self.winner, h, w, s).transpose(0, 3, 1, 2)
+        out = np.zeros((n, h, w, c), grad_y.dtype)
         for k, part in enumerate(self.offsets(out[:, : h // s * s, : w // s * s])):
             np.copyto(part, g, where=self.winner == k)
         return out.transpose(0, 3, 1, 2)

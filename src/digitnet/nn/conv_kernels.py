@@ -1,0 +1,93 @@
+"""Compiled loops for the convolution layers' data movement (numba).
+
+The matrix products of a convolution go to BLAS; what is left is moving numbers: adding
+patch gradients back (col2im) and max-pooling (building the patch matrix stays NumPy's one
+strided copy: a compiled loop was slower here). In NumPy
+these are many passes over large temporaries (col2im alone took ~56 ms a mini-batch of the
+benchmark CNN, the same loop compiled ~5 ms). Each function here does exactly what its
+NumPy twin in :mod:`digitnet.nn.conv` does, on channels-last arrays (N, H, W, C); the
+tests hold them to it. They run on one thread: run beside OpenBLAS, whose threads keep
+their cores busy for a while after each matrix product, two-thread loops were slower.
+Without numba, :func:`kernels` returns None and the layers use
+the NumPy versions.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+_kernels: SimpleNamespace | None = None
+_tried = False
+
+
+def kernels() -> SimpleNamespace | None:
+    """The compiled functions (compiled on first use, cached on disk by numba), or None."""
+    global _kernels, _tried
+    if not _tried:
+        _tried = True
+        try:
+            _kernels = _compile()
+        except ImportError:
+            _kernels = None
+    return _kernels
+
+
+def _compile() -> SimpleNamespace:
+    import numba
+    import numpy as np
+
+    @numba.njit(cache=True)
+    def col2im(cols, n, h, w, kh, kw):
+        """The adjoint of conv.im2col: patches (N·Ho·Wo, kh·kw·C) -> (N, H, W, C)."""
+        c = cols.shape[1] // (kh * kw)
+        ho, wo = h - kh + 1, w - kw + 1
+        out = np.zeros((n, h, w, c), cols.dtype)
+        for b in range(n):
+            for y in range(ho):
+                for x0 in range(wo):
+                    row = (b * ho + y) * wo + x0
+                    for i in range(kh):
+                        for j in range(kw):
+                            base = (i * kw + j) * c
+                            for ch in range(c):
+                                out[b, y + i, x0 + j, ch] += cols[row, base + ch]
+        return out
+
+    @numba.njit(cache=True)
+    def pool_forward(x, s):
+        """Max over s×s blocks of x (N, H, W, C): (max, winner) each (N, H//s, W//s, C);
+        winner = i·s + j of the first position, row by row, holding the max."""
+        n, h, w, c = x.shape
+        ho, wo = h // s, w // s
+        best = np.empty((n, ho, wo, c), x.dtype)
+        winner = np.zeros((n, ho, wo, c), np.uint8)
+        for b in range(n):
+            for y in range(ho):
+                for x0 in range(wo):
+                    for ch in range(c):
+                        best[b, y, x0, ch] = x[b, y * s, x0 * s, ch]
+                    for i in range(s):
+                        for j in range(s):
+                            if i == 0 and j == 0:
+                                continue
+                            for ch in range(c):
+                                v = x[b, y * s + i, x0 * s + j, ch]
+                                if v > best[b, y, x0, ch]:
+                                    best[b, y, x0, ch] = v
+                                    winner[b, y, x0, ch] = i * s + j
+        return best, winner
+
+    @numba.njit(cache=True)
+    def pool_backward(grad, winner, h, w, s):
+        """Each block's gradient to its winner: grad (N, Ho, Wo, C) -> (N, H, W, C)."""
+        n, ho, wo, c = grad.shape
+        out = np.zeros((n, h, w, c), grad.dtype)
+        for b in range(n):
+            for y in range(ho):
+                for x0 in range(wo):
+                    for ch in range(c):
+                        k = winner[b, y, x0, ch]
+                        out[b, y * s + k // s, x0 * s + k % s, ch] = grad[b, y, x0, ch]
+        return out
+
+    return SimpleNamespace(col2im=col2im, pool_forward=pool_forward, pool_backward=pool_backward)
