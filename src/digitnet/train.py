@@ -296,6 +296,9 @@ def fit(
         history.kept_epoch, params = kept
         model.load_parameters(params)
         raise TrainingInterrupted(history, model) from None
+    finally:
+        for layer in model.layers:
+            layer.release()
     history.kept_epoch, params = kept
     model.load_parameters(params)
     return history

@@ -29,13 +29,17 @@ def channels_last(x: np.ndarray) -> np.ndarray:
     return x.transpose(0, 2, 3, 1)
 
 
-def im2col(x: np.ndarray, kh: int, kw: int) -> np.ndarray:
+def im2col(x: np.ndarray, kh: int, kw: int, out: np.ndarray | None = None) -> np.ndarray:
     """Patches of x (N, C, H, W) as rows: (N·Ho·Wo, kh·kw·C), Ho = H − kh + 1; each row
-    ordered (row of the kernel, column, channel)."""
+    ordered (row of the kernel, column, channel). ``out``: an array of that shape to fill."""
     n, c, h, w = x.shape
     windows = sliding_window_view(channels_last(x), (kh, kw), axis=(1, 2))
     ho, wo = h - kh + 1, w - kw + 1  # windows: (N, Ho, Wo, C, kh, kw)
-    return windows.transpose(0, 1, 2, 4, 5, 3).reshape(n * ho * wo, kh * kw * c)
+    patches = windows.transpose(0, 1, 2, 4, 5, 3)
+    if out is None:
+        return patches.reshape(n * ho * wo, kh * kw * c)
+    np.copyto(out.reshape(n, ho, wo, kh, kw, c), patches)
+    return out
 
 
 def col2im(cols: np.ndarray, shape: tuple[int, int, int, int], kh: int, kw: int) -> np.ndarray:
@@ -74,6 +78,19 @@ class Conv2D(Layer):
         self.grad_weight = np.zeros_like(weight)
         self.grad_bias = np.zeros_like(bias)
         self.input_grad = True
+        self._scratch: dict[str, np.ndarray] = {}
+
+    def scratch(self, name: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+        """A work array kept from one training step to the next: the patch matrices are
+        tens of MB a mini-batch, and fresh ones cost the page faults of filling new memory
+        (about as long as the copy into them)."""
+        kept = self._scratch.get(name)
+        if kept is None or kept.shape != shape or kept.dtype != dtype:
+            kept = self._scratch[name] = np.empty(shape, dtype)
+        return kept
+
+    def release(self) -> None:
+        self._scratch.clear()
 
     @property
     def pad(self) -> tuple[int, int]:
@@ -95,10 +112,11 @@ class Conv2D(Layer):
             x = padded.transpose(0, 3, 1, 2)
         f, _, kh, kw = self.weight.shape
         self.x_shape = x.shape
-        self.cols = im2col(x, kh, kw)  # (N·Ho·Wo, kh·kw·C)
+        n, c, h, w = x.shape
+        shape = (n * (h - kh + 1) * (w - kw + 1), kh * kw * c)
+        self.cols = im2col(x, kh, kw, self.scratch("cols", shape, x.dtype) if train else None)
         z = self.cols @ kernel_matrix(self.weight).T
         z += self.bias
-        n, _, h, w = x.shape
         return z.reshape(n, h - kh + 1, w - kw + 1, f).transpose(0, 3, 1, 2)
 
     def backward(self, grad_y: np.ndarray) -> np.ndarray | None:
@@ -109,7 +127,8 @@ class Conv2D(Layer):
         self.grad_weight[...] = grad_w.transpose(0, 3, 1, 2)
         if not self.input_grad:
             return None
-        grad_cols = delta @ kernel_matrix(self.weight)  # BP2, then back to the input's places
+        grad_cols = self.scratch("grad_cols", self.cols.shape, delta.dtype)
+        np.matmul(delta, kernel_matrix(self.weight), out=grad_cols)  # BP2, then col2im
         fast = kernels()
         if fast:
             n, _, h, w = self.x_shape

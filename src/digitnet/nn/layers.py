@@ -33,6 +33,9 @@ class Layer:
     def grads(self) -> dict[str, np.ndarray]:
         return {}
 
+    def release(self) -> None:
+        """Drop work arrays kept from one training step to the next (none here)."""
+
 
 class Dense(Layer):
     """Fully connected layer: z = x wᵀ + b, with w (n_out, n_in) as in the book, b (n_out,).
