@@ -75,11 +75,13 @@ def main() -> None:
     import torch
 
     from digitnet.config import ModelSpec
-    from digitnet.data import load
+    from digitnet.data import load_all
     from digitnet.data.datasets import one_hot
 
     spec = ModelSpec.from_dict(json.loads(SPEC.read_text()))
-    images, labels = load("mnist", "train", args.data_dir)
+    data = load_all("mnist", args.data_dir)  # all 60,000: the book's training and validation
+    images = np.concatenate([data["train"][0], data["validation"][0]])
+    labels = np.concatenate([data["train"][1], data["validation"][1]])
     x = (images.reshape(len(images), -1) / np.float32(255)).astype(np.float32)
     y = one_hot(labels, 10, np.float32)
     order = np.random.default_rng(0).permutation(len(x))
