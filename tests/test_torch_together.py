@@ -151,7 +151,8 @@ def test_runs_with_dropout_train_together_on_their_own_streams():
 def test_an_ensemble_trains_its_networks_together_and_votes(data_dir):
     from digitnet import reproduce
 
-    experiment = replace(reproduce.get("book-ch6-ensemble"), ensemble=3)
+    small = reproduce.book_cnn("relu", 1, (10,))  # the ensemble's path, a smaller network
+    experiment = replace(reproduce.get("book-ch6-ensemble"), spec=small, ensemble=3)
     result = reproduce.run_seed(
         experiment, 0, epochs=1, data_dir=data_dir, limit=60, engine="torch", device="cpu"
     )
