@@ -43,7 +43,7 @@ def run(args) -> None:
     import numpy as np
     import torch
 
-    from digitnet import experiment, reproduce
+    from digitnet import experiment, reproduce, torch_backend
     from digitnet.data import load
     from digitnet.train import as_inputs
 
@@ -77,7 +77,11 @@ def run(args) -> None:
     x, y = load("mnist", "test", args.data_dir)
     members = [r.model for (_, name, _, _), r in zip(planned, results, strict=True)]
     members = [m for m, (_, name, _, _) in zip(members, planned, strict=True) if name == ENSEMBLE]
-    voted = reproduce.majority_vote([m.predict_proba(as_inputs(x, m.dtype)) for m in members])
+    spec = reproduce.get(ENSEMBLE).spec
+    inputs = as_inputs(x, np.float32)
+    voted = reproduce.majority_vote(
+        [torch_backend.predict_proba(m, spec, inputs, args.device) for m in members]
+    )
     report = {
         "device": torch.cuda.get_device_name() if args.device != "cpu" else "cpu",
         "torch": torch.__version__,
