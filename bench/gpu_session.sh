@@ -18,18 +18,18 @@ case "${1:-}" in
 start)
     mkdir -p $runs
     timeout 90 python3 -m pytest -q -x -p no:cacheprovider tests/test_torch_together.py \
-        tests/test_torch_backend.py 2>&1 | tail -3 | tee $OUT/tests.txt
+        tests/test_torch_backend.py 2>&1 | tail -n 3 | tee $OUT/tests.txt
     grep -q " passed" $OUT/tests.txt && ! grep -q "failed\|error" $OUT/tests.txt || exit 3
     setsid nohup bash -c "python3 bench/bench_ch6.py run --device cuda --json $runs/ch6.json \
         > $runs/ch6.log 2>&1; python3 bench/bench_gpu_cnn.py run --json $runs/gpu_cnn.json \
         > $runs/gpu_cnn.log 2>&1; touch $runs/done" < /dev/null > /dev/null 2>&1 &
-    sleep 30; tail -3 $runs/ch6.log
+    sleep 30; tail -n 3 $runs/ch6.log
     ;;
 wait)
     start=$SECONDS
     while [ $((SECONDS - start)) -lt 540 ] && [ ! -f $runs/done ]; do sleep 5; done
     cp $runs/*.log $OUT/ 2>/dev/null; cp $runs/*.json $OUT/ 2>/dev/null
-    tail -4 $runs/*.log
+    tail -n 4 $runs/*.log
     [ -f $runs/done ] && echo "all done"
     ;;
 *)
