@@ -159,3 +159,4 @@ def test_an_ensemble_trains_its_networks_together_and_votes(data_dir):
     assert len(result["members"]) == 3 and result["engine"] == "torch (cpu)"
     assert 0 < result["accuracy"] <= 100
     assert len(set(result["members"])) > 1  # three seeds, three different networks
+    assert result["seconds"] > 0

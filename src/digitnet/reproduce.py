@@ -219,7 +219,8 @@ def run_seed(
 
     members = range(seed * experiment.ensemble, (seed + 1) * experiment.ensemble)
     configs = [with_seed(experiment, member, epochs) for member in members]
-    if engine == "torch" and experiment.ensemble > 1:  # the members take turns on the device
+    together = engine == "torch" and experiment.ensemble > 1
+    if together:  # the members take turns on the device
         jobs = [(experiment.spec, config) for config in configs]
         results = runs.run_together(jobs, data_dir, limit, device)
     else:
@@ -257,7 +258,8 @@ def run_seed(
         "seed": seed,
         "accuracy": accuracy,
         "members": [100 * r.test_accuracy for r in results] if experiment.ensemble > 1 else None,
-        "seconds": sum(r.seconds for r in results),
+        # trained together, each result's time is that of all of them
+        "seconds": results[0].seconds if together else sum(r.seconds for r in results),
         "epochs": len(first.history.epochs),
         "kept_epoch": first.history.kept_epoch,
         "engine": first.history.engine,
