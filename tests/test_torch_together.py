@@ -1,4 +1,4 @@
-"""PyTorch training as steps: runs taking turns, CUDA graphs, divergence found per epoch.
+"""PyTorch training as steps: runs taking turns, CUDA graphs, divergence found at once.
 
 The CUDA tests skip without a GPU; on one they check that a step replayed from a CUDA
 graph does what the eager step does, and that runs trained together on their own streams
@@ -97,6 +97,19 @@ def test_a_diverging_run_names_its_epoch_and_mini_batch():
     config = TrainConfig(epochs=2, mini_batch_size=10, learning_rate=1e9)
     with pytest.raises(DigitnetError, match=r"diverged at epoch 0, mini-batch \d+: the cost is"):
         fit_torch(CNN, module_for(CNN), x, y, config)
+
+
+def test_on_a_cpu_a_diverging_run_stops_after_the_bad_mini_batch():
+    x, y = images()
+    config = TrainConfig(epochs=2, mini_batch_size=10, learning_rate=1e9)
+    steps = training(CNN, module_for(CNN), x, y, config)
+    taken = 0
+    with pytest.raises(DigitnetError) as caught:
+        while True:
+            next(steps)
+            taken += 1
+    bad = int(str(caught.value).split("mini-batch ")[1].split(":")[0])
+    assert taken == bad  # steps 0 .. bad-1 went on; step ``bad`` was the last one run
 
 
 @cuda

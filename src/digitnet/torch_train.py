@@ -24,6 +24,8 @@ from digitnet.nn import optim
 from digitnet.torch_backend import require_torch, torch_dtype
 from digitnet.train import EpochCallback, EpochRecord, History, TrainingInterrupted, diverged
 
+CHECK_EVERY = 64  # on a GPU, look for a non-finite cost every this many steps
+
 
 def dataset_class():
     """``DigitDataset(images, labels, shape=None)``: item k is (float tensor, int label)."""
@@ -91,7 +93,9 @@ class _Steps:
     ``order`` holds the epoch's shuffled indices, ``counter`` the number of the next step and
     ``costs`` each step's cost; a step takes its mini-batch from ``order`` at ``counter``,
     so the same code runs eagerly or replayed from a CUDA graph, and no step waits for the
-    CPU. The costs are looked at once an epoch (:meth:`first_bad`).
+    CPU. The costs are looked at every ``check_every`` steps (:meth:`first_bad`): each step
+    on a CPU, where looking costs nothing, and every CHECK_EVERY steps on a GPU, where
+    looking makes the CPU wait for the GPU.
     """
 
     def __init__(self, module, opt, spec, config, inputs, targets, device):
@@ -156,12 +160,13 @@ class _Steps:
             self.step(self.order[self.full * self.config.mini_batch_size :])
             yield
 
-    def first_bad(self) -> tuple[int, float] | None:
-        """The first step of the epoch whose cost was not finite, and that cost."""
-        finite = self.torch.isfinite(self.costs)
+    def first_bad(self, start: int = 0, stop: int | None = None) -> tuple[int, float] | None:
+        """The first of steps [start, stop) of the epoch whose cost was not finite, and
+        that cost; None if all were finite."""
+        finite = self.torch.isfinite(self.costs[start:stop])
         if bool(finite.all()):
             return None
-        k = int((~finite).nonzero()[0, 0])
+        k = start + int((~finite).nonzero()[0, 0])
         return k, float(self.costs[k])
 
 
@@ -240,6 +245,7 @@ def training(
     rng = np.random.default_rng(config.seed)
     device = device or torch.device("cpu")
     graphs = use_graphs(graphs, device)
+    every = 1 if device.type == "cpu" else CHECK_EVERY
     dtype = torch_dtype(config.dtype)
     module.to(device)
     n, side = len(x), math.isqrt(x[0].size)
@@ -274,10 +280,14 @@ def training(
                 inputs.copy_(to_tensor(apply_transforms(x.reshape(n, side, side), group, maps)))
             steps.start_epoch(rng.permutation(n) if config.shuffle else np.arange(n))
             module.train()
-            yield from steps.run(graphs, rate)
-            bad = steps.first_bad()
-            if bad is not None:
-                raise diverged(epoch, bad[0], f"the cost is {bad[1]}")
+            checked = 0
+            for done, _ in enumerate(steps.run(graphs, rate), 1):
+                if done - checked >= every or done == len(steps.costs):
+                    bad = steps.first_bad(checked, done)
+                    if bad is not None:
+                        raise diverged(epoch, bad[0], f"the cost is {bad[1]}")
+                    checked = done
+                yield
             record = EpochRecord(epoch, time.perf_counter() - start, rate)
             if val is not None:
                 module.eval()
