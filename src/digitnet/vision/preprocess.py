@@ -165,10 +165,10 @@ def fit_to_mnist(crop: np.ndarray) -> np.ndarray:
     top = box.max()
     if top > 0:
         box = np.clip(box / top, 0, 1)
-    out = np.zeros((28, 28))
-    top_row, left = (28 - new_h) // 2, (28 - new_w) // 2
+    top_row, left = centred(box, (28 - new_h) // 2, (28 - new_w) // 2)
+    out = np.zeros((28, 28), np.float32)
     out[top_row : top_row + new_h, left : left + new_w] = box
-    return center_of_mass(out, top_row, left, new_h, new_w).astype(np.float32)
+    return out
 
 
 def thicken(box: np.ndarray) -> np.ndarray:
@@ -180,16 +180,18 @@ def thicken(box: np.ndarray) -> np.ndarray:
     )
 
 
-def center_of_mass(img: np.ndarray, top: int, left: int, h: int, w: int) -> np.ndarray:
-    """Shift img (28, 28) by whole pixels so its centre of mass is at (14, 14), as in MNIST."""
-    total = img.sum()
+def centred(box: np.ndarray, top: int, left: int) -> tuple[int, int]:
+    """Where box (h, w), set at (top, left) in a 28×28 field, goes when moved by whole
+    pixels so that its centre of mass is at (14, 14), as in MNIST (staying inside)."""
+    h, w = box.shape
+    total = box.sum()
     if total <= 0:
-        return img
-    ys, xs = np.indices(img.shape)
-    cy, cx = (ys * img).sum() / total, (xs * img).sum() / total
+        return top, left
+    cy = top + (box.sum(axis=1) @ np.arange(h)) / total
+    cx = left + (box.sum(axis=0) @ np.arange(w)) / total
     dy = int(np.clip(round(14.0 - cy), -top, 28 - (top + h)))
     dx = int(np.clip(round(14.0 - cx), -left, 28 - (left + w)))
-    return np.roll(img, (dy, dx), axis=(0, 1))
+    return top + dy, left + dx
 
 
 def preprocess_image(img: Image.Image) -> np.ndarray:

@@ -32,10 +32,10 @@ from digitnet.vision.preprocess import NoDigitError, fit_to_mnist, otsu_threshol
 Classifier = Callable[[np.ndarray], np.ndarray]  # (N, 784) float32 -> (N, 10) scores
 
 GRID = 0.0  # > 0: also cut wide components every GRID line heights (0.3: +1 point, 2x time)
-MAX_WIDTH = 1.3  # a digit is at most this many line heights wide
+MAX_WIDTH = 2.0  # a digit is at most this many line heights wide (a wide 0 or 2 can be ~1.9)
 WIDE = 0.7  # a component wider than this (in line heights) may hold several digits
-FULL = 0.85  # a piece wider than this (in line heights) pays...
-WIDTH_PENALTY = 12.0  # ...this much per (width / height − FULL)²
+FULL = 1.0  # a piece wider than this (in line heights) pays...
+WIDTH_PENALTY = 6.0  # ...this much per (width / height − FULL)²
 DIGIT_COST = 0.0  # log-score cost per digit (0: the "not a digit" training does this)
 SHORT = 0.55  # a piece shorter than this (in line heights) is likely a fragment...
 SHORT_COST = 3.0  # ...and costs this much
@@ -154,11 +154,14 @@ def piece(
     y0 = min(c.y0 for c in owned + wide)
     y1 = max(c.y1 for c in owned + wide)
     lab = labels[y0:y1, x0:x1]
-    keep = np.isin(lab, [c.label for c in owned])
+    keep = np.zeros(lab.shape, bool)
+    for c in owned:
+        keep |= lab == c.label
     if wide:
-        cols = np.arange(x0, x1)
-        inside = (cols >= a) & (cols < b)
-        keep |= np.isin(lab, [c.label for c in wide]) & inside[None, :]
+        cut = np.zeros(lab.shape, bool)
+        for c in wide:
+            cut |= lab == c.label
+        keep[:, max(a, x0) - x0 : min(b, x1) - x0] |= cut[:, max(a, x0) - x0 : min(b, x1) - x0]
     if keep.sum() < 4:
         return None
     rows, cs = np.nonzero(keep)
@@ -229,14 +232,19 @@ def candidates(ink: np.ndarray) -> Candidates:
 def read_line(ink: np.ndarray, classify: Classifier, threshold: float = 0.5) -> Reading:
     """Read the digits in ink intensity (H, W) (1 = ink, 0 = paper) with ``classify``."""
     found = candidates(ink)
-    scores = np.asarray(classify(found.crops.reshape(len(found.crops), 784)), np.float64)
-    probs = scores / np.maximum(scores.sum(axis=1, keepdims=True), 1e-12)
+    probs = normalise(classify(found.crops.reshape(len(found.crops), 784)))
     digits = []
     for s in best_path(found, probs):
         _, _, box, _, c = found.spans[s]
         k = int(probs[c].argmax())
         digits.append(Digit(k, float(probs[c, k]), box, found.crops[c]))
     return Reading(digits, threshold)
+
+
+def normalise(scores: np.ndarray) -> np.ndarray:
+    """Scores (K, 10) as probabilities (float64, each row summing to 1)."""
+    scores = np.asarray(scores, np.float64)
+    return scores / np.maximum(scores.sum(axis=1, keepdims=True), 1e-12)
 
 
 def best_path(found: Candidates, probs: np.ndarray) -> list[int]:
