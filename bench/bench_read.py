@@ -1,6 +1,6 @@
 """Reading real-looking handwriting: issue 5's accuracy and speed targets.
 
-    python bench/bench_read.py [--lines 500] [--model FILE]
+    python bench/bench_read.py [--lines 500] [--model FILE ...]
 
 - lines of 2-8 MNIST *test* digits from `digitnet.vision.synth` (seed 0; a third of the
   gaps touching or overlapping; also a run with no touching gaps): share read exactly;
@@ -28,7 +28,7 @@ from PIL import Image
 from digitnet.data import load
 from digitnet.train import as_inputs
 from digitnet.vision.preprocess import ink_intensity, preprocess_image
-from digitnet.vision.read import default_model_path, load_reader
+from digitnet.vision.read import default_model_paths, load_readers
 from digitnet.vision.reader_train import line_accuracy
 from digitnet.vision.segment import read_line
 from digitnet.vision.synth import make_line
@@ -63,12 +63,12 @@ def line_seconds(model, images, labels, repeats: int = 50) -> float:
     return statistics.median(times)
 
 
-def command_seconds(images, labels, model_path: str | None, repeats: int = 5) -> float:
+def command_seconds(images, labels, models: list[str] | None, repeats: int = 5) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "number.png"
         make_line(images, labels, np.random.default_rng(2), digits=6).image.save(path)
         cmd = [sys.executable, "-m", "digitnet", "read", str(path)]
-        cmd += ["--model", model_path] if model_path else []
+        cmd += [a for m in models or [] for a in ("--model", m)]
         times = []
         for _ in range(repeats):
             start = time.perf_counter()
@@ -80,17 +80,22 @@ def command_seconds(images, labels, model_path: str | None, repeats: int = 5) ->
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=500)
-    parser.add_argument("--model", help="model file (default: the shipped reader)")
+    parser.add_argument(
+        "--model",
+        action="append",
+        help="model file, more than once for several (default: the shipped readers)",
+    )
     parser.add_argument("--data-dir", default=os.environ.get("DIGITNET_DATA"))
     args = parser.parse_args()
-    model = load_reader(args.model).model
+    model = load_readers(args.model)
     images, labels = load("mnist", "test", args.data_dir)
     touching = line_accuracy(model, images, labels, args.lines, seed=0, touching=1 / 3)
     apart = line_accuracy(model, images, labels, args.lines, seed=0, touching=0.0)
     arrays, dark, light = single_digits(model, images, labels)
     per_line = line_seconds(model, images, labels)
     command = command_seconds(images, labels, args.model)
-    name = args.model or f"the shipped reader ({default_model_path().name})"
+    names = ", ".join(args.model or [p.name for p in default_model_paths()])
+    name = f"the mean of {names}" if args.model else f"the shipped readers, the mean of {names}"
     body = f"""## Reading numbers: `digitnet read`
 
 Command: `python bench/bench_read.py --lines {args.lines}`; model: {name}; machine: {machine()}.

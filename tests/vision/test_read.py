@@ -197,3 +197,37 @@ def test_ink_too_wide_for_any_digit_still_gets_a_reading(reader):
     ImageDraw.Draw(img).line([(20, 60), (380, 60)], fill=0, width=20)  # no valley to cut at
     reading = read_image(img, reader, threshold=0)
     assert reading.digits  # every stretch between two cuts is a candidate, so a path exists
+
+
+@pytest.mark.parametrize("stretch", [1.0, 1.5, 1.8])
+def test_a_wide_digit_is_read_whole(reader, mnist, stretch):
+    from digitnet.vision.synth import crop_to_ink
+
+    images, labels = mnist["test"]
+    zero = crop_to_ink(images[3])  # a 0, made wider than it is tall
+    h = 2 * zero.shape[0]
+    wide = Image.fromarray(zero).resize((round(stretch * h), h), Image.BILINEAR)
+    one = Image.fromarray(crop_to_ink(images[2])).resize((h * 9 // 20, h), Image.BILINEAR)
+    page = Image.new("L", (wide.width + one.width + 3 * h // 2, 2 * h), 0)
+    page.paste(one, (h // 2, h // 2))
+    page.paste(wide, (h + one.width, h // 2))
+    reading = read_image(page, reader, threshold=0)
+    assert (labels[2], labels[3]) == (1, 0) and reading.text == "10"
+
+
+def test_the_shipped_readers_are_read_together(tmp_path, mnist, capsys):
+    from digitnet.vision.read import default_model_paths, load_readers
+
+    shipped = default_model_paths()
+    assert len(shipped) >= 2 and shipped[0] == default_model_path()
+    assert sum(p.stat().st_size for p in shipped) < 5_000_000
+    x = mnist["test"][0][:50].reshape(50, 784).astype(np.float32) / 255
+    mean = np.mean([load_reader(p).model.predict_proba(x) for p in shipped], axis=0)
+    assert np.allclose(load_readers().predict_proba(x), mean, atol=1e-6)
+
+    images, _ = mnist["test"]
+    path = tmp_path / "number.png"
+    mnist_line(images, [3, 2, 1]).save(path)
+    models = [str(p) for arg in shipped[:2] for p in ("--model", arg)]
+    assert cli.main(["read", str(path), *models]) == 0  # --model twice: the two together
+    assert ": 012 (confidence" in capsys.readouterr().out

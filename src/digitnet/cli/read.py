@@ -18,7 +18,13 @@ from digitnet.errors import DigitnetError
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("read", help="read handwritten numbers in photos or scans")
     p.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
-    p.add_argument("--model", type=Path, help="a model file (default: the shipped reader)")
+    p.add_argument(
+        "--model",
+        type=Path,
+        action="append",
+        help="a model file (default: the readers shipped in the package); "
+        "give it more than once to read with the mean of several",
+    )
     p.add_argument(
         "--threshold",
         type=lambda t: number(t, 0, inclusive=True),
@@ -34,12 +40,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--out", type=Path, required=True, help="where to save the model")
     p.add_argument("--force", action="store_true", help="overwrite --out if it exists")
-    p.add_argument("--epochs", type=positive_int, default=8)
+    p.add_argument("--epochs", type=positive_int, default=15)
     p.add_argument(
         "--lines",
         type=positive_int,
-        default=2000,
-        help="synthetic lines whose cut candidates join the training data (default 2000)",
+        default=3000,
+        help="synthetic lines whose cut candidates join the training data (default 3000)",
     )
     p.add_argument(
         "--report-lines",
@@ -56,14 +62,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_read(args: argparse.Namespace) -> int:
-    from digitnet.vision.read import load_reader, read_file, write_debug
+    from digitnet.vision.read import load_readers, read_file, write_debug
 
     if args.threshold > 1:
         raise DigitnetError(f"--threshold must be between 0 and 1, not {args.threshold}")
-    ckpt = load_reader(args.model)
+    readers = load_readers(args.model)
 
     def handle(path: Path) -> tuple[dict, str]:
-        reading = read_file(path, ckpt.model, args.threshold)
+        reading = read_file(path, readers, args.threshold)
         if args.debug:
             write_debug(path, reading, args.debug)
         digits = [

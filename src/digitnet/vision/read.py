@@ -1,13 +1,15 @@
 """Reading numbers from image files with a model: the library behind ``digitnet read``.
 
-The package ships a default reader (``digitnet/weights/reader.safetensors``): a small
-CNN trained by digitnet itself on MNIST with handwriting augmentation (slant, size,
-aspect, rotation, position, stroke thickness); the README has the command that
-rebuilt it. It runs on the NumPy engine.
+The package ships a default reader (``digitnet/weights/reader*.safetensors``): small
+CNNs trained by digitnet itself, from different seeds, on MNIST with handwriting
+augmentation (slant, size, aspect, rotation, position, stroke thickness) and on pieces
+cut from synthetic lines; ``read`` takes the mean of their outputs. The README has the
+commands that rebuilt them. They run on the NumPy engine.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -15,6 +17,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from digitnet.errors import DigitnetError
+from digitnet.nn.ensemble import Ensemble
 from digitnet.vision.preprocess import NoDigitError, ink_intensity, open_image
 from digitnet.vision.segment import Reading, read_line
 
@@ -22,8 +25,20 @@ DEFAULT_MODEL = "reader.safetensors"
 
 
 def default_model_path() -> Path:
-    """The reader model shipped in the package."""
+    """The first reader model shipped in the package (the one ``predict`` uses)."""
     return Path(str(resources.files("digitnet") / "weights" / DEFAULT_MODEL))
+
+
+def default_model_paths() -> list[Path]:
+    """Every reader model shipped in the package, the first one first."""
+    first = default_model_path()
+    return [first, *sorted(p for p in first.parent.glob("reader-*.safetensors"))]
+
+
+def load_readers(paths: Sequence[str | Path] | None = None) -> Ensemble:
+    """The networks of ``paths`` (default: the shipped readers), read as one."""
+    paths = list(paths) if paths else default_model_paths()
+    return Ensemble([load_reader(p).model for p in paths])
 
 
 def load_reader(path: str | Path | None = None):

@@ -72,8 +72,8 @@ def line_accuracy(model, images, labels, lines: int, seed: int, touching: float 
 def train_reader(
     out: str | Path,
     data_dir: str | Path | None = None,
-    lines: int = 2000,
-    epochs: int = 8,
+    lines: int = 3000,
+    epochs: int = 15,
     seed: int = 0,
     engine: str = "numpy",
     device: str = "auto",
