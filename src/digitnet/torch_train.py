@@ -93,9 +93,9 @@ class _Steps:
     ``order`` holds the epoch's shuffled indices, ``counter`` the number of the next step and
     ``costs`` each step's cost; a step takes its mini-batch from ``order`` at ``counter``,
     so the same code runs eagerly or replayed from a CUDA graph, and no step waits for the
-    CPU. The costs are looked at every ``check_every`` steps (:meth:`first_bad`): each step
-    on a CPU, where looking costs nothing, and every CHECK_EVERY steps on a GPU, where
-    looking makes the CPU wait for the GPU.
+    CPU. :func:`training` looks at the costs (:meth:`first_bad`) after every step on a CPU,
+    where looking costs nothing, and every CHECK_EVERY steps on a GPU, where looking
+    makes the CPU wait for the GPU.
     """
 
     def __init__(self, module, opt, spec, config, inputs, targets, device):
