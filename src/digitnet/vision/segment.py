@@ -154,20 +154,24 @@ def piece(
     y0 = min(c.y0 for c in owned + wide)
     y1 = max(c.y1 for c in owned + wide)
     lab = labels[y0:y1, x0:x1]
-    keep = np.zeros(lab.shape, bool)
-    for c in owned:
-        keep |= lab == c.label
+    keep = pixels_of(lab, owned)
     if wide:
-        cut = np.zeros(lab.shape, bool)
-        for c in wide:
-            cut |= lab == c.label
-        keep[:, max(a, x0) - x0 : min(b, x1) - x0] |= cut[:, max(a, x0) - x0 : min(b, x1) - x0]
+        inside = slice(max(a, x0) - x0, min(b, x1) - x0)
+        keep[:, inside] |= pixels_of(lab[:, inside], wide)
     if keep.sum() < 4:
         return None
     rows, cs = np.nonzero(keep)
     r0, r1, c0, c1 = rows.min(), rows.max() + 1, cs.min(), cs.max() + 1
     ink = np.where(keep, clean[y0:y1, x0:x1], 0)[r0:r1, c0:c1]
     return ink, (x0 + c0, y0 + r0, x0 + c1, y0 + r1)
+
+
+def pixels_of(lab: np.ndarray, comps: list[Component]) -> np.ndarray:
+    """Where labels lab (h, w) belong to one of comps: (h, w) bool."""
+    keep = np.zeros(lab.shape, bool)
+    for c in comps:
+        keep |= lab == c.label
+    return keep
 
 
 def widest_gap(ink: np.ndarray) -> int:
