@@ -52,7 +52,9 @@ def single_digits(model, images, labels) -> tuple[float, float, float]:
     return arrays, out[0], out[1]
 
 
-def line_seconds(model, images, labels, repeats: int = 50) -> float:
+def line_seconds(model, images, labels, repeats: int = 50) -> tuple[float, float]:
+    """(median, mean) seconds to read a 6-digit line; the mean counts the lines that
+    needed a closer look."""
     rng = np.random.default_rng(1)
     times = []
     for _ in range(repeats):
@@ -60,7 +62,7 @@ def line_seconds(model, images, labels, repeats: int = 50) -> float:
         start = time.perf_counter()
         read_line(ink_intensity(line.image), model.predict_proba)
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return statistics.median(times), statistics.mean(times)
 
 
 def command_seconds(images, labels, models: list[str] | None, repeats: int = 5) -> float:
@@ -92,7 +94,7 @@ def main() -> None:
     touching = line_accuracy(model, images, labels, args.lines, seed=0, touching=1 / 3)
     apart = line_accuracy(model, images, labels, args.lines, seed=0, touching=0.0)
     arrays, dark, light = single_digits(model, images, labels)
-    per_line = line_seconds(model, images, labels)
+    per_line, per_line_mean = line_seconds(model, images, labels)
     command = command_seconds(images, labels, args.model)
     names = ", ".join(args.model or [p.name for p in default_model_paths()])
     name = f"the mean of {names}" if args.model else f"the shipped readers, the mean of {names}"
@@ -112,7 +114,11 @@ a turn of up to 3°, uneven light, paper texture, blur, JPEG quality 60-95).
             "within 0.3 points",
             f"{arrays:.2%} / {dark:.2%} / {light:.2%}",
         ),
-        ("reading a 6-digit line, model loaded (median of 50)", "≤ 50 ms", f"{per_line:.3f} s"),
+        (
+            "reading a 6-digit line, model loaded (median of 50; mean)",
+            "≤ 50 ms",
+            f"{per_line:.3f} s; {per_line_mean:.3f} s",
+        ),
         ("whole `digitnet read IMAGE`, with start-up (median of 5)", "≤ 1.5 s", f"{command:.2f} s"),
     ]
     body += "| measure | target | measured |\n|---|---|---|\n"

@@ -6,15 +6,19 @@ check-reading systems do, the line is over-segmented and the network chooses:
 
 1. ink: background light removed block by block (uneven lighting), Otsu's threshold
    for the mask, specks dropped; a line that is not horizontal is turned level;
-2. candidate cuts along x: the edges of gaps and of components, and the valleys of the
-   ink's column profile inside components too wide to be one digit;
+2. candidate cuts along x (:mod:`digitnet.vision.cuts`): the edges of gaps and of
+   components, and the valleys of the ink's column profile inside components too wide
+   to be one digit;
 3. every stretch between two cuts that is not wider than a digit can be is a candidate
    digit: narrow components belong whole to the stretch holding their centre (so a
    broken or overlapping digit stays whole), wide ones are cut at the stretch's edges;
    each candidate is fitted into MNIST's form and all are classified in one batch;
 4. dynamic programming picks the sequence of stretches that covers all the ink with the
    highest total of log-confidence plus a width prior (a stretch much wider than the
-   line is tall is unlikely to be one digit).
+   line is tall is unlikely to be one digit);
+5. a closer look: where a digit read from a wide component is unsure, overlapping
+   digits may have left no valley to cut at, so that component is also cut on a fine
+   grid, only the new stretches are classified, and step 4 is taken again.
 """
 
 from __future__ import annotations
@@ -27,13 +31,14 @@ import numpy as np
 from PIL import Image
 
 from digitnet.vision.components import Component, label
+from digitnet.vision.cuts import cut_candidates, is_wide
 from digitnet.vision.preprocess import NoDigitError, fit_to_mnist, otsu_threshold
 
 Classifier = Callable[[np.ndarray], np.ndarray]  # (N, 784) float32 -> (N, 10) scores
 
-GRID = 0.0  # > 0: also cut wide components every GRID line heights (0.3: +1 point, 2x time)
 MAX_WIDTH = 2.0  # a digit is at most this many line heights wide (a wide 0 or 2 can be ~1.9)
-WIDE = 0.7  # a component wider than this (in line heights) may hold several digits
+CUT_WIDTH = 1.2  # ...or this, if a cut through a component bounds it
+SURE = 0.7  # a digit read less sure than this from a wide component: look closer
 FULL = 1.0  # a piece wider than this (in line heights) pays...
 WIDTH_PENALTY = 6.0  # ...this much per (width / height − FULL)²
 DIGIT_COST = 0.0  # log-score cost per digit (0: the "not a digit" training does this)
@@ -114,39 +119,13 @@ def level_angle(comps: list[Component], labels: np.ndarray) -> float:
     return float(np.degrees(np.arctan(slope)))
 
 
-def cut_candidates(mask: np.ndarray, comps: list[Component], height: float) -> list[int]:
-    """Sorted x positions where a digit may begin or end."""
-    cuts = set()
-    for c in comps:
-        cuts.update((c.x0, c.x1))
-        if c.width > WIDE * height:  # maybe touching digits: profile valleys inside
-            profile = mask[c.y0 : c.y1, c.x0 : c.x1].sum(axis=0).astype(np.float64)
-            smooth = np.convolve(profile, np.ones(3) / 3, mode="same")
-            low = np.percentile(smooth, 60)
-            for i in range(1, len(smooth) - 1):
-                left, right = smooth[max(0, i - 3) : i], smooth[i + 1 : i + 4]
-                if smooth[i] <= low and smooth[i] <= left.min() and smooth[i] <= right.min():
-                    cuts.add(c.x0 + i)
-            if GRID:  # and a sparse grid, for strokes that merge
-                step = max(2, round(height * GRID))
-                cuts.update(range(c.x0 + step, c.x1 - step + 1, step))
-    ordered = sorted(cuts)
-    merged = [ordered[0]]
-    for x in ordered[1:]:
-        if x - merged[-1] >= 2:
-            merged.append(x)
-        else:
-            merged[-1] = x
-    return merged
-
-
 def piece(
     clean: np.ndarray, labels: np.ndarray, comps: list[Component], height: float, a: int, b: int
 ) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:
     """The ink of stretch [a, b): narrow components centred in it, whole; wide ones cut
     at a and b. Returns (ink cropped to its box, box) or None if the stretch is empty."""
-    owned = [c for c in comps if c.width <= WIDE * height and a <= c.cx < b]
-    wide = [c for c in comps if c.width > WIDE * height and c.x0 < b and c.x1 > a]
+    owned = [c for c in comps if not is_wide(c, height) and a <= c.cx < b]
+    wide = [c for c in comps if is_wide(c, height) and c.x0 < b and c.x1 > a]
     if not owned and not wide:
         return None
     x0 = min([c.x0 for c in owned] + [max(a, c.x0) for c in wide])
@@ -183,24 +162,22 @@ def widest_gap(ink: np.ndarray) -> int:
 
 
 @dataclass
-class Candidates:
-    """Every stretch of a line that may be one digit.
+class Prepared:
+    """A line's ink ready to be cut: clean ink (H, W) in [0, 1], its mask and component
+    labels (H, W), the components that are not specks, the line height in pixels, and
+    (input shape, degrees) if the line was turned level to be read."""
 
-    spans: (first cut, last cut, box in the input image's pixels, widest inner gap in
-    line heights, index of its crop) per candidate (spans with the same ink share a
-    crop); crops: (K, 28, 28) float32 in MNIST's form; empty: for
-    each pair of neighbouring cuts, whether the stretch between them has no ink; height:
-    the line height in pixels.
-    """
-
-    spans: list[tuple[int, int, tuple[int, int, int, int], float, int]]
-    crops: np.ndarray
-    empty: list[bool]
+    clean: np.ndarray
+    mask: np.ndarray
+    labels: np.ndarray
+    comps: list[Component]
     height: float
+    turn: tuple[tuple[int, int], float] | None
 
 
-def candidates(ink: np.ndarray) -> Candidates:
-    """Candidate digits in ink intensity (H, W) (1 = ink, 0 = paper); NoDigitError if none."""
+def prepare(ink: np.ndarray) -> Prepared:
+    """Ink intensity (H, W) (1 = ink, 0 = paper) cleaned, levelled and labelled;
+    NoDigitError if there is no ink."""
     clean, mask = ink_mask(ink)
     labels, comps, height = digit_components(mask)
     angle = level_angle(comps, labels)
@@ -210,39 +187,126 @@ def candidates(ink: np.ndarray) -> Candidates:
         clean = rotate(clean, angle)
         mask = clean > max(otsu_threshold(clean), 0.25)
         labels, comps, height = digit_components(mask)
-    cuts = cut_candidates(mask, comps, height)
-    spans, crops, seen = [], [], {}
+    return Prepared(clean, mask, labels, comps, height, turn)
+
+
+@dataclass
+class Candidates:
+    """Every stretch of a line that may be one digit.
+
+    cuts: the x positions cut at (in the levelled line); spans: (first cut, last cut,
+    box in the input image's pixels, widest inner gap in line heights, index of its
+    crop) per candidate (spans with the same ink share a crop); crops: (K, 28, 28)
+    float32 in MNIST's form, every crop cut so far (a closer look adds to them); empty:
+    for each pair of neighbouring cuts, whether the stretch between them has no ink;
+    height: the line height in pixels.
+    """
+
+    cuts: list[int]
+    spans: list[tuple[int, int, tuple[int, int, int, int], float, int]]
+    crops: np.ndarray
+    empty: list[bool]
+    height: float
+    seen: dict = field(default_factory=dict, repr=False)  # stretches and inks cut
+
+
+def candidates(ink: np.ndarray, closer: bool = False) -> Candidates:
+    """Candidate digits in ink intensity (H, W) (1 = ink, 0 = paper); with ``closer``,
+    every wide component is also cut on a grid. NoDigitError if there are none."""
+    line = prepare(ink)
+    closer_at = [c for c in line.comps if is_wide(c, line.height)] if closer else []
+    return cut_line(line, cut_candidates(line.mask, line.comps, line.height, closer_at))
+
+
+def cut_line(line: Prepared, cuts: list[int], before: Candidates | None = None) -> Candidates:
+    """The candidates between ``cuts``; stretches and crops already cut ``before`` are
+    not cut again (crops keep their indices)."""
+    comps, height = line.comps, line.height
+    crops = list(before.crops) if before else []
+    seen = dict(before.seen) if before else {}
+    first = set(before.cuts) if before else set(cuts)  # a closer look's cuts are the others
+    inner = [
+        x not in first and any(c.x0 < x < c.x1 for c in comps if is_wide(c, height)) for x in cuts
+    ]
+    spans = []
     empty = [False] * (len(cuts) - 1)
     for i, a in enumerate(cuts):
         for j in range(i + 1, len(cuts)):
-            if j > i + 1 and cuts[j] - a > MAX_WIDTH * height + 2:
+            width = cuts[j] - a
+            if j > i + 1 and width > MAX_WIDTH * height + 2:
                 break  # (the next stretch is always a candidate: every path needs one)
-            found = piece(clean, labels, comps, height, a, cuts[j])
+            if j > i + 1 and (inner[i] or inner[j]) and width > CUT_WIDTH * height + 2:
+                continue
+            if (a, cuts[j]) not in seen:
+                seen[a, cuts[j]] = cut_piece(line, a, cuts[j], crops, seen)
+            found = seen[a, cuts[j]]
             if found is None:
                 empty[i] |= j == i + 1
                 continue
-            ink, box = found
-            key = (box, float(ink.sum()))  # another span with the same ink: one crop
-            if key not in seen:
-                seen[key] = len(crops)
-                crops.append(fit_to_mnist(ink))
-            box = unrotate_box(box, *turn) if turn else box
-            spans.append((i, j, box, widest_gap(ink) / height, seen[key]))
+            spans.append((i, j, *found))
     if not crops:
         raise NoDigitError("no digits found")
-    return Candidates(spans, np.stack(crops), empty, height)
+    return Candidates(cuts, spans, np.stack(crops), empty, height, seen)
+
+
+def cut_piece(
+    line: Prepared, a: int, b: int, crops: list[np.ndarray], seen: dict
+) -> tuple[tuple[int, int, int, int], float, int] | None:
+    """Stretch [a, b) of the line as (box in the input image, widest inner gap in line
+    heights, index of its crop in ``crops``), its crop appended to ``crops`` unless a
+    stretch with the same ink was cut before; None if it holds no ink."""
+    found = piece(line.clean, line.labels, line.comps, line.height, a, b)
+    if found is None:
+        return None
+    ink, box = found
+    key = (box, float(ink.sum()))  # another stretch with the same ink: one crop
+    if key not in seen:
+        seen[key] = len(crops)
+        crops.append(fit_to_mnist(ink))
+    box = unrotate_box(box, *line.turn) if line.turn else box
+    return box, widest_gap(ink) / line.height, seen[key]
 
 
 def read_line(ink: np.ndarray, classify: Classifier, threshold: float = 0.5) -> Reading:
-    """Read the digits in ink intensity (H, W) (1 = ink, 0 = paper) with ``classify``."""
-    found = candidates(ink)
+    """Read the digits in ink intensity (H, W) (1 = ink, 0 = paper) with ``classify``.
+
+    A first look cuts where cuts are likely; if a digit read from a wide component is
+    not sure (under SURE), that component is cut on a grid and the line read again
+    (only the new crops are classified)."""
+    line = prepare(ink)
+    found = cut_line(line, cut_candidates(line.mask, line.comps, line.height))
     probs = normalise(classify(found.crops.reshape(len(found.crops), 784)))
+    path = best_path(found, probs)
+    unsure = unsure_components(line, found, probs, path)
+    if unsure:
+        cuts = cut_candidates(line.mask, line.comps, line.height, unsure)
+        found = cut_line(line, cuts, found)
+        new = found.crops[len(probs) :]
+        if len(new):
+            probs = np.concatenate([probs, normalise(classify(new.reshape(len(new), 784)))])
+        path = best_path(found, probs)
     digits = []
-    for s in best_path(found, probs):
+    for s in path:
         _, _, box, _, c = found.spans[s]
         k = int(probs[c].argmax())
         digits.append(Digit(k, float(probs[c, k]), box, found.crops[c]))
     return Reading(digits, threshold)
+
+
+def unsure_components(
+    line: Prepared, found: Candidates, probs: np.ndarray, path: list[int]
+) -> list[Component]:
+    """The wide components under a digit of ``path`` read with less than SURE confidence."""
+    out = []
+    for c in line.comps:
+        if not is_wide(c, line.height):
+            continue
+        for s in path:
+            i, j, *_, k = found.spans[s]
+            if found.cuts[i] < c.x1 and found.cuts[j] > c.x0 and probs[k].max() < SURE:
+                out.append(c)
+                break
+    return out
 
 
 def normalise(scores: np.ndarray) -> np.ndarray:
