@@ -38,15 +38,31 @@ def test_examples_hold_digits_and_non_digits(mnist):
     assert set(targets.tolist()) <= {NOT_A_DIGIT, *range(10)}
 
 
+def test_the_closer_look_adds_its_pieces_to_the_first_looks(mnist):
+    images, labels = mnist["train"]
+    first = segmentation_examples(images, labels, 15, np.random.default_rng(0), False)
+    closer = segmentation_examples(images, labels, 15, np.random.default_rng(0), False, True)
+    same = segmentation_examples(images, labels, 15, np.random.default_rng(0), False)
+    assert all(np.array_equal(a, b) for a, b in zip(first, same, strict=True))  # no draw
+    assert len(closer[1]) > len(first[1])
+    kept = {c.tobytes() for c in closer[0]}
+    # the same lines; the first look's digits stay (its non-digits mostly: a stretch too
+    # wide for a digit is a candidate only while no cut lies inside it)
+    gone = [t for c, t in zip(*first, strict=True) if c.tobytes() not in kept]
+    assert set(gone) <= {NOT_A_DIGIT} and len(gone) < 0.2 * len(first[1])
+    assert (closer[1] >= 0).sum() >= (first[1] >= 0).sum()
+
+
 def test_train_reader_command(tmp_path, data_dir, capsys):
     out = tmp_path / "reader.safetensors"
     args = ["train-reader", "--out", str(out), "--epochs", "1", "--lines", "20"]
     args += ["--limit", "1500", "--report-lines", "10", "--quiet", "--data-dir", str(data_dir)]
+    args += ["--closer-look"]
     assert cli.main(args) == 0
     text = capsys.readouterr().out
     assert "MNIST test accuracy" in text and "synthetic test lines read exactly" in text
     ckpt = checkpoint.load(out)
-    assert ckpt.training["segmentation_examples"] > 0
+    assert ckpt.training["segmentation_examples"] > 0 and ckpt.training["closer_look_examples"]
     assert ckpt.training["config"]["augment"] == "handwriting"
     assert cli.main(args) == 1  # exists: needs --force
     assert "--force" in capsys.readouterr().err

@@ -53,6 +53,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default=200,
         help="synthetic test lines read to report the result (default 200)",
     )
+    p.add_argument(
+        "--closer-look",
+        action="store_true",
+        help="also learn from the pieces of read's closer look (lines cut on a fine grid)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=positive_int, help="train on the first N images (a quick check)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -99,6 +104,7 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
         progress=False if args.quiet else None,
         limit=args.limit,
         report_lines=args.report_lines,
+        closer=args.closer_look,
     )
     print(
         f"MNIST test accuracy: {report.test_accuracy:.2%}; synthetic test lines read exactly: "

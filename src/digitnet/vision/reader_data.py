@@ -8,6 +8,10 @@ each candidate is labelled by its overlap with the true digit boxes: a candidate
 matches one digit is that digit; one that matches none (a fragment, a pair, a digit and
 a piece of its neighbour) is NOT_A_DIGIT, whose training target is the uniform
 distribution (so its confidence comes out low).
+
+With ``closer``, every line is also cut as ``read``'s closer look cuts it (wide
+components on a fine grid): the pieces of overlapping digits join the examples, and a
+share CLOSER_NEGATIVES of the many grid fragments (near copies of each other).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from digitnet.vision.synth import make_line
 MATCH = 0.85  # IoU with a true box: the candidate is that digit
 MISS = 0.5  # best IoU under this: the candidate is not a digit
 PAIR = 0.5  # covering this much of two or more true boxes: a pair, not a digit
+CLOSER_NEGATIVES = 0.25  # the share of the closer look's "not a digit" pieces kept
 
 
 def iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
@@ -50,6 +55,7 @@ def segmentation_examples(
     lines: int,
     rng: np.random.Generator,
     progress: bool = True,
+    closer: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Candidates cut from ``lines`` synthetic lines of images (N, 28, 28) uint8.
 
@@ -58,11 +64,12 @@ def segmentation_examples(
     one digit) are left out.
     """
     crops, targets = [], []
+    thin = rng.spawn(1)[0] if closer else None  # (leaves rng, and so the lines, as they are)
     bar = Bar("Cutting lines", lines, enabled=None if progress else False)
     for k in range(lines):
         line = make_line(images, labels, rng)
         try:
-            found = candidates(ink_intensity(line.image))
+            found = candidates(ink_intensity(line.image), closer)
         except NoDigitError:
             continue
         boxes = {c: box for _, _, box, _, c in reversed(found.spans)}  # each crop's box
@@ -74,6 +81,8 @@ def segmentation_examples(
             if overlaps[best] >= MATCH and not pair:
                 targets.append(int(line.text[best]))
             elif overlaps[best] < MISS or pair:  # a "1" beside a "4" can match the 4 well
+                if c >= found.first and thin is not None and thin.random() >= CLOSER_NEGATIVES:
+                    continue
                 targets.append(NOT_A_DIGIT)
             else:
                 continue

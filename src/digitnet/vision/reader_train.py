@@ -80,13 +80,14 @@ def train_reader(
     progress: bool | None = None,
     limit: int | None = None,
     report_lines: int = 200,
+    closer: bool = False,
 ) -> ReaderReport:
     """Train the reader, save it to ``out`` and report how well it reads."""
     data = load_all("mnist", data_dir)
     x = np.concatenate([data["train"][0], data["validation"][0]])[:limit]
     y = np.concatenate([data["train"][1], data["validation"][1]])[:limit]
     rng = np.random.default_rng(seed)
-    crops, targets = segmentation_examples(x, y, lines, rng, progress is not False)
+    crops, targets = segmentation_examples(x, y, lines, rng, progress is not False, closer)
     xs, ys = np.concatenate([x, crops]), np.concatenate([y, targets])
     config = TrainConfig(
         epochs=epochs,
@@ -126,6 +127,7 @@ def train_reader(
         "synthetic_lines_right": report.lines_right,
         "segmentation_examples": len(crops),
         "synthetic_lines": lines,
+        "closer_look_examples": closer,
         "train_size": len(xs),
         "seconds": round(seconds, 3),
     }

@@ -197,7 +197,8 @@ class Candidates:
     cuts: the x positions cut at (in the levelled line); spans: (first cut, last cut,
     box in the input image's pixels, widest inner gap in line heights, index of its
     crop) per candidate (spans with the same ink share a crop); crops: (K, 28, 28)
-    float32 in MNIST's form, every crop cut so far (a closer look adds to them); empty:
+    float32 in MNIST's form, every crop cut so far (a closer look adds to the first
+    look's ``first``); empty:
     for each pair of neighbouring cuts, whether the stretch between them has no ink;
     height: the line height in pixels.
     """
@@ -207,15 +208,20 @@ class Candidates:
     crops: np.ndarray
     empty: list[bool]
     height: float
+    first: int  # how many of the crops the first look cut
     seen: dict = field(default_factory=dict, repr=False)  # stretches and inks cut
 
 
 def candidates(ink: np.ndarray, closer: bool = False) -> Candidates:
-    """Candidate digits in ink intensity (H, W) (1 = ink, 0 = paper); with ``closer``,
-    every wide component is also cut on a grid. NoDigitError if there are none."""
+    """Candidate digits in ink intensity (H, W) (1 = ink, 0 = paper) at a first look;
+    with ``closer``, also those of a closer look at every wide component (its crops come
+    after the first look's ``first``). NoDigitError if there are none."""
     line = prepare(ink)
-    closer_at = [c for c in line.comps if is_wide(c, line.height)] if closer else []
-    return cut_line(line, cut_candidates(line.mask, line.comps, line.height, closer_at))
+    found = cut_line(line, cut_candidates(line.mask, line.comps, line.height))
+    wide = [c for c in line.comps if is_wide(c, line.height)]
+    if closer and wide:
+        found = cut_line(line, cut_candidates(line.mask, line.comps, line.height, wide), found)
+    return found
 
 
 def cut_line(line: Prepared, cuts: list[int], before: Candidates | None = None) -> Candidates:
@@ -246,7 +252,8 @@ def cut_line(line: Prepared, cuts: list[int], before: Candidates | None = None) 
             spans.append((i, j, *found))
     if not crops:
         raise NoDigitError("no digits found")
-    return Candidates(cuts, spans, np.stack(crops), empty, height, seen)
+    first = before.first if before else len(crops)
+    return Candidates(cuts, spans, np.stack(crops), empty, height, first, seen)
 
 
 def cut_piece(
