@@ -164,7 +164,7 @@ def fit_to_mnist(crop: np.ndarray) -> np.ndarray:
         box = thicken(box)
     top = box.max()
     if top > 0:
-        box = np.clip(box / top, 0, 1)
+        box = box / top  # (in [0, 1] already: box is too)
     top_row, left = centred(box, (28 - new_h) // 2, (28 - new_w) // 2)
     out = np.zeros((28, 28), np.float32)
     out[top_row : top_row + new_h, left : left + new_w] = box
@@ -189,8 +189,8 @@ def centred(box: np.ndarray, top: int, left: int) -> tuple[int, int]:
         return top, left
     cy = top + (box.sum(axis=1) @ np.arange(h)) / total
     cx = left + (box.sum(axis=0) @ np.arange(w)) / total
-    dy = int(np.clip(round(14.0 - cy), -top, 28 - (top + h)))
-    dx = int(np.clip(round(14.0 - cx), -left, 28 - (left + w)))
+    dy = min(max(round(14.0 - cy), -top), 28 - (top + h))
+    dx = min(max(round(14.0 - cx), -left), 28 - (left + w))
     return top + dy, left + dx
 
 
