@@ -121,3 +121,13 @@ def test_small_cnn_gradients_through_the_training_path(rng):
     for name, p in model.parameters().items():
         numeric = numerical_grad(lambda: losses.loss_and_backward(model, cost, x, y), p)
         assert relative_error(grads[name], numeric) < TOL, name
+
+
+def test_reading_pools_before_the_relu_and_gets_the_same_outputs(mnist):
+    from digitnet.vision.read import load_reader
+
+    model = load_reader().model  # conv, ReLU, max-pool, ...
+    x = mnist["test"][0][:64].reshape(64, 784).astype(np.float32) / 255
+    assert np.array_equal(model.infer(x), model.forward(x))
+    batched = np.concatenate([model.forward(x[i : i + 16]) for i in range(0, 64, 16)])
+    assert np.array_equal(model.predict_proba(x, batch_size=16), batched)

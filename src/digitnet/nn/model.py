@@ -6,7 +6,7 @@ import numpy as np
 
 from digitnet.config import ModelSpec
 from digitnet.nn import init as initializers
-from digitnet.nn.activations import activation
+from digitnet.nn.activations import ReLU, activation
 from digitnet.nn.conv import Conv2D, Flatten, MaxPool2D
 from digitnet.nn.layers import Dense, Dropout, Layer, Maxout
 
@@ -77,9 +77,25 @@ class Sequential:
             p[...] = tensors[name]
 
     def predict_proba(self, x: np.ndarray, batch_size: int = 2048) -> np.ndarray:
-        """Output activations (N, n_out), computed in batches without caching."""
-        out = [self.forward(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]
+        """Output activations (N, n_out), computed in batches for reading only."""
+        out = [self.infer(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]
         return np.concatenate(out) if out else np.empty((0, self.n_out), self.dtype)
+
+    def infer(self, x: np.ndarray) -> np.ndarray:
+        """The same outputs (N, n_out) as ``forward(x)``, for reading only (no ``backward``
+        after it): a ReLU before a max-pool is taken after it (the two commute, and the
+        pool leaves a quarter of the values to clip)."""
+        a = np.asarray(x, dtype=self.dtype)
+        if self.input_shape and a.ndim == 2:
+            a = a.reshape(len(a), *self.input_shape)
+        layers, i = self.layers, 0
+        while i < len(layers):
+            here, after = layers[i], layers[i + 1] if i + 1 < len(layers) else None
+            if isinstance(here, ReLU) and isinstance(after, MaxPool2D):
+                a, i = here.forward(after.forward(a)), i + 2
+            else:
+                a, i = here.forward(a), i + 1
+        return a
 
     def predict(self, x: np.ndarray, batch_size: int = 2048) -> np.ndarray:
         """The most active output for each input: (N,) int64."""
