@@ -198,9 +198,9 @@ class Candidates:
     box in the input image's pixels, widest inner gap in line heights, index of its
     crop) per candidate (spans with the same ink share a crop); crops: (K, 28, 28)
     float32 in MNIST's form, every crop cut so far (a closer look adds to the first
-    look's ``first``); empty:
-    for each pair of neighbouring cuts, whether the stretch between them has no ink;
-    height: the line height in pixels.
+    look's ``first``); empty: for each pair of neighbouring cuts, whether the stretch
+    between them has no ink; height: the line height in pixels; stretches and inks:
+    what was cut so far, so that a closer look cuts only what is new.
     """
 
     cuts: list[int]
@@ -209,7 +209,8 @@ class Candidates:
     empty: list[bool]
     height: float
     first: int  # how many of the crops the first look cut
-    seen: dict = field(default_factory=dict, repr=False)  # stretches and inks cut
+    stretches: dict = field(default_factory=dict, repr=False)  # (a, b) -> cut_piece's
+    inks: dict = field(default_factory=dict, repr=False)  # (box, ink sum) -> crop index
 
 
 def candidates(ink: np.ndarray, closer: bool = False) -> Candidates:
@@ -218,8 +219,8 @@ def candidates(ink: np.ndarray, closer: bool = False) -> Candidates:
     after the first look's ``first``). NoDigitError if there are none."""
     line = prepare(ink)
     found = cut_line(line, cut_candidates(line.mask, line.comps, line.height))
-    wide = [c for c in line.comps if is_wide(c, line.height)]
-    if closer and wide:
+    wide = [c for c in line.comps if is_wide(c, line.height)] if closer else []
+    if wide:
         found = cut_line(line, cut_candidates(line.mask, line.comps, line.height, wide), found)
     return found
 
@@ -229,10 +230,11 @@ def cut_line(line: Prepared, cuts: list[int], before: Candidates | None = None) 
     not cut again (crops keep their indices)."""
     comps, height = line.comps, line.height
     crops = list(before.crops) if before else []
-    seen = dict(before.seen) if before else {}
-    first = set(before.cuts) if before else set(cuts)  # a closer look's cuts are the others
+    stretches = dict(before.stretches) if before else {}
+    inks = dict(before.inks) if before else {}
+    old = set(before.cuts) if before else set(cuts)  # a closer look's cuts are the others
     inner = [
-        x not in first and any(c.x0 < x < c.x1 for c in comps if is_wide(c, height)) for x in cuts
+        x not in old and any(c.x0 < x < c.x1 for c in comps if is_wide(c, height)) for x in cuts
     ]
     spans = []
     empty = [False] * (len(cuts) - 1)
@@ -243,9 +245,9 @@ def cut_line(line: Prepared, cuts: list[int], before: Candidates | None = None) 
                 break  # (the next stretch is always a candidate: every path needs one)
             if j > i + 1 and (inner[i] or inner[j]) and width > CUT_WIDTH * height + 2:
                 continue
-            if (a, cuts[j]) not in seen:
-                seen[a, cuts[j]] = cut_piece(line, a, cuts[j], crops, seen)
-            found = seen[a, cuts[j]]
+            if (a, cuts[j]) not in stretches:
+                stretches[a, cuts[j]] = cut_piece(line, a, cuts[j], crops, inks)
+            found = stretches[a, cuts[j]]
             if found is None:
                 empty[i] |= j == i + 1
                 continue
@@ -253,25 +255,25 @@ def cut_line(line: Prepared, cuts: list[int], before: Candidates | None = None) 
     if not crops:
         raise NoDigitError("no digits found")
     first = before.first if before else len(crops)
-    return Candidates(cuts, spans, np.stack(crops), empty, height, first, seen)
+    return Candidates(cuts, spans, np.stack(crops), empty, height, first, stretches, inks)
 
 
 def cut_piece(
-    line: Prepared, a: int, b: int, crops: list[np.ndarray], seen: dict
+    line: Prepared, a: int, b: int, crops: list[np.ndarray], inks: dict
 ) -> tuple[tuple[int, int, int, int], float, int] | None:
     """Stretch [a, b) of the line as (box in the input image, widest inner gap in line
     heights, index of its crop in ``crops``), its crop appended to ``crops`` unless a
-    stretch with the same ink was cut before; None if it holds no ink."""
+    stretch with the same ink was cut before (``inks``); None if it holds no ink."""
     found = piece(line.clean, line.labels, line.comps, line.height, a, b)
     if found is None:
         return None
     ink, box = found
     key = (box, float(ink.sum()))  # another stretch with the same ink: one crop
-    if key not in seen:
-        seen[key] = len(crops)
+    if key not in inks:
+        inks[key] = len(crops)
         crops.append(fit_to_mnist(ink))
     box = unrotate_box(box, *line.turn) if line.turn else box
-    return box, widest_gap(ink) / line.height, seen[key]
+    return box, widest_gap(ink) / line.height, inks[key]
 
 
 def read_line(ink: np.ndarray, classify: Classifier, threshold: float = 0.5) -> Reading:
