@@ -36,11 +36,17 @@ class Sequential:
         ``stop`` ends before layer ``stop`` (e.g. ``len(layers) - 1``: the output
         layer's weighted input z, without its activation).
         """
-        a = np.asarray(x, dtype=self.dtype)
-        if self.input_shape and a.ndim == 2:  # flat inputs for a convolutional network
-            a = a.reshape(len(a), *self.input_shape)
+        a = self.inputs(x)
         for layer in self.layers[:stop]:
             a = layer.forward(a, train)
+        return a
+
+    def inputs(self, x: np.ndarray) -> np.ndarray:
+        """x (N, n_in) in the model's dtype, shaped (N, *input_shape) for a convolutional
+        network."""
+        a = np.asarray(x, dtype=self.dtype)
+        if self.input_shape and a.ndim == 2:
+            a = a.reshape(len(a), *self.input_shape)
         return a
 
     def backward(self, grad_output: np.ndarray, start: int | None = None) -> np.ndarray | None:
@@ -85,9 +91,7 @@ class Sequential:
         """The same outputs (N, n_out) as ``forward(x)``, for reading only (no ``backward``
         after it): a ReLU before a max-pool is taken after it (the two commute, and the
         pool leaves a quarter of the values to clip)."""
-        a = np.asarray(x, dtype=self.dtype)
-        if self.input_shape and a.ndim == 2:
-            a = a.reshape(len(a), *self.input_shape)
+        a = self.inputs(x)
         layers, i = self.layers, 0
         while i < len(layers):
             here, after = layers[i], layers[i + 1] if i + 1 < len(layers) else None
