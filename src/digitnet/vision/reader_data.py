@@ -7,7 +7,9 @@ says "this is not one digit". So lines are made from MNIST *training* images
 each candidate is labelled by its overlap with the true digit boxes: a candidate that
 matches one digit is that digit; one that matches none (a fragment, a pair, a digit and
 a piece of its neighbour) is NOT_A_DIGIT, whose training target is the uniform
-distribution (so its confidence comes out low).
+distribution (so its confidence comes out low). Where digits overlap, no straight cut
+gives a clean digit, and the best candidate for a digit may hold a tail of its
+neighbour: it is the one ``read`` must accept, so it is taught as that digit too.
 
 With ``closer``, every line is also cut as ``read``'s closer look cuts it (wide
 components on a fine grid): the pieces of overlapping digits join the examples, and a
@@ -26,6 +28,7 @@ from digitnet.vision.synth import make_line
 
 MATCH = 0.85  # IoU with a true box: the candidate is that digit
 MISS = 0.5  # best IoU under this: the candidate is not a digit
+BEST = 0.6  # the candidate that matches a true digit best is that digit from this IoU on
 PAIR = 0.5  # covering this much of two or more true boxes: a pair, not a digit
 CLOSER_NEGATIVES = 0.25  # the share of the closer look's "not a digit" pieces kept
 
@@ -60,8 +63,7 @@ def segmentation_examples(
     """Candidates cut from ``lines`` synthetic lines of images (N, 28, 28) uint8.
 
     Returns crops (M, 28, 28) uint8 and labels (M,): a digit, or NOT_A_DIGIT (matching
-    no digit, or holding most of two). Candidates between the two thresholds (partly
-    one digit) are left out.
+    no digit, or holding most of two); see :func:`targets_of`.
     """
     crops, targets = [], []
     thin = rng.spawn(1)[0] if closer else None  # (leaves rng, and so the lines, as they are)
@@ -73,20 +75,40 @@ def segmentation_examples(
         except NoDigitError:
             continue
         boxes = {c: box for _, _, box, _, c in reversed(found.spans)}  # each crop's box
-        for c, box in sorted(boxes.items()):
-            crop = found.crops[c]
-            overlaps = [iou(box, true) for true in line.boxes]
-            best = int(np.argmax(overlaps))
-            pair = sum(covered(box, true) >= PAIR for true in line.boxes) >= 2
-            if overlaps[best] >= MATCH and not pair:
-                targets.append(int(line.text[best]))
-            elif overlaps[best] < MISS or pair:  # a "1" beside a "4" can match the 4 well
-                if c >= found.first and thin is not None and thin.random() >= CLOSER_NEGATIVES:
-                    continue
-                targets.append(NOT_A_DIGIT)
-            else:
+        for c, target in sorted(targets_of(boxes, line.boxes, line.text).items()):
+            grid = thin is not None and c >= found.first  # a closer look's piece
+            if grid and target == NOT_A_DIGIT and thin.random() >= CLOSER_NEGATIVES:
                 continue
-            crops.append(np.rint(crop * 255).astype(np.uint8))
+            crops.append(np.rint(found.crops[c] * 255).astype(np.uint8))
+            targets.append(target)
         bar.update(k + 1)
     bar.close()
     return np.stack(crops), np.array(targets, np.int64)
+
+
+def targets_of(
+    boxes: dict[int, tuple[int, int, int, int]], true: list[tuple[int, int, int, int]], text: str
+) -> dict[int, int]:
+    """Training targets for candidates (crop index -> box) of a line whose digits ``text``
+    have boxes ``true``: a digit, or NOT_A_DIGIT; candidates partly one digit are left out.
+
+    A candidate is digit k if it matches k's box (IoU ≥ MATCH), or if it is the best
+    candidate for k with IoU ≥ BEST (overlapping digits leave no cleaner one); it is
+    NOT_A_DIGIT if it matches no box (IoU < MISS) or holds most of two.
+    """
+    out: dict[int, int] = {}
+    best: dict[int, tuple[float, int]] = {}  # true digit -> (IoU, crop) of its best
+    for c, box in boxes.items():
+        overlaps = [iou(box, t) for t in true]
+        k = int(np.argmax(overlaps))
+        if sum(covered(box, t) >= PAIR for t in true) >= 2 or overlaps[k] < MISS:
+            out[c] = NOT_A_DIGIT  # (a "1" beside a "4" can match the 4 well)
+            continue
+        if overlaps[k] >= MATCH:
+            out[c] = int(text[k])
+        if overlaps[k] > best.get(k, (0.0, -1))[0]:
+            best[k] = (overlaps[k], c)
+    for k, (overlap, c) in best.items():
+        if overlap >= BEST:
+            out[c] = int(text[k])
+    return out

@@ -6,6 +6,13 @@ drawn anew each epoch) and from candidates that the segmentation cut out of synt
 lines of training digits, with fragments and pairs labelled "not a digit". The test
 images are used only to report: MNIST test accuracy, and the share of synthetic test
 lines read exactly right.
+
+"Not a digit" is an eleventh class while it learns (TRAIN_SPEC), as the garbage class of
+check readers: a piece the network takes for a fragment keeps its ten digit scores, so
+when the best cut there is still looks like a fragment (a narrow 3 is also the right
+half of an 8), its digit is still read. The saved reader (READER_SPEC) folds the eleven
+outputs p back into ten: p_k + p_not / 10, which sum to 1 and are low everywhere for a
+fragment (the uniform row), so everything that reads ten outputs reads it unchanged.
 """
 
 from __future__ import annotations
@@ -20,30 +27,39 @@ import numpy as np
 from digitnet import checkpoint
 from digitnet.config import ModelSpec, TrainConfig
 from digitnet.data import load_all
-from digitnet.nn import build, losses
+from digitnet.data.datasets import NOT_A_DIGIT
+from digitnet.nn import Sequential, build, losses
 from digitnet.train import evaluate, fit
 from digitnet.vision.reader_data import segmentation_examples
 from digitnet.vision.segment import read_line
 from digitnet.vision.synth import make_line
 
-READER_SPEC = ModelSpec.from_dict(
-    {
-        "input_size": 784,
-        "input_shape": [1, 28, 28],
-        "cost": "log-likelihood",
-        "init": "he",
-        "layers": [
-            {"type": "conv2d", "filters": 32, "kernel": 5, "activation": "relu"},
-            {"type": "maxpool2d", "size": 2},
-            {"type": "conv2d", "filters": 64, "kernel": 5, "activation": "relu"},
-            {"type": "maxpool2d", "size": 2},
-            {"type": "flatten"},
-            {"type": "dense", "units": 128, "activation": "relu"},
-            {"type": "dropout", "rate": 0.3},
-            {"type": "dense", "units": 10, "activation": "softmax"},
-        ],
-    }
-)
+LAYERS = [
+    {"type": "conv2d", "filters": 32, "kernel": 5, "activation": "relu"},
+    {"type": "maxpool2d", "size": 2},
+    {"type": "conv2d", "filters": 64, "kernel": 5, "activation": "relu"},
+    {"type": "maxpool2d", "size": 2},
+    {"type": "flatten"},
+    {"type": "dense", "units": 128, "activation": "relu"},
+    {"type": "dropout", "rate": 0.3},
+    {"type": "dense", "units": 11, "activation": "softmax"},  # ten digits, "not a digit"
+]
+FOLD = {"type": "dense", "units": 10, "activation": "linear"}  # 11 -> 10, fixed weights
+BASE = {"input_size": 784, "input_shape": [1, 28, 28], "cost": "log-likelihood", "init": "he"}
+TRAIN_SPEC = ModelSpec.from_dict({**BASE, "layers": LAYERS})
+READER_SPEC = ModelSpec.from_dict({**BASE, "layers": [*LAYERS, FOLD]})
+
+
+def fold(trained: Sequential) -> Sequential:
+    """The reader that ships: ``trained`` (TRAIN_SPEC, 11 outputs) and a last layer that
+    maps its outputs p (N, 11) to p[:, :10] + p[:, 10:] / 10 (N, 10)."""
+    model = build(READER_SPEC, np.random.default_rng(0), trained.dtype)
+    tensors = trained.parameters()
+    last = len(trained.layers)
+    weight = np.hstack([np.eye(10), np.full((10, 1), 0.1)])  # (10, 11)
+    tensors |= {f"{last}.weight": weight, f"{last}.bias": np.zeros(10)}
+    model.load_parameters(tensors)
+    return model
 
 
 @dataclass
@@ -88,6 +104,7 @@ def train_reader(
     y = np.concatenate([data["train"][1], data["validation"][1]])[:limit]
     rng = np.random.default_rng(seed)
     crops, targets = segmentation_examples(x, y, lines, rng, progress is not False, closer)
+    targets = np.where(targets == NOT_A_DIGIT, 10, targets)  # the eleventh class
     xs, ys = np.concatenate([x, crops]), np.concatenate([y, targets])
     config = TrainConfig(
         epochs=epochs,
@@ -101,17 +118,16 @@ def train_reader(
         monitor_training=False,
         seed=seed,
     )
-    model = build(READER_SPEC, rng)
+    model = build(TRAIN_SPEC, rng)
     start = time.perf_counter()
     if engine == "torch":
         from digitnet.experiment import fit_with_torch
 
-        history, model = fit_with_torch(READER_SPEC, model, xs, ys, config, None, None, device)
+        history, model = fit_with_torch(TRAIN_SPEC, model, xs, ys, config, None, None, device)
     else:
-        history = fit(
-            model, losses.get(READER_SPEC.cost), xs, ys, config, rng, None, None, progress
-        )
+        history = fit(model, losses.get(TRAIN_SPEC.cost), xs, ys, config, rng, None, None, progress)
     seconds = time.perf_counter() - start
+    model = fold(model)
     test_x, test_y = data["test"]
     report = ReaderReport(
         evaluate(model, test_x, test_y) / len(test_y),
@@ -128,6 +144,7 @@ def train_reader(
         "segmentation_examples": len(crops),
         "synthetic_lines": lines,
         "closer_look_examples": closer,
+        "not_a_digit": "an eleventh class in training, folded into ten outputs",
         "train_size": len(xs),
         "seconds": round(seconds, 3),
     }
