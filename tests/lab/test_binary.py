@@ -65,3 +65,23 @@ def test_a_model_with_linear_outputs_is_refused():
     model = build(ModelSpec.from_sizes([784, 10], activation="linear"), np.random.default_rng(0))
     with pytest.raises(DigitnetError, match="sigmoid or softmax"):
         binary.model_activations(model, np.zeros((2, 28, 28), np.uint8))
+
+
+def test_a_softmax_folded_by_a_free_linear_layer_is_refused():
+    from digitnet.config import ModelSpec
+    from digitnet.nn import build
+
+    spec = ModelSpec.from_dict(
+        {
+            "input_size": 784,
+            "layers": [
+                {"type": "dense", "units": 11, "activation": "softmax"},
+                {"type": "dense", "units": 10, "activation": "linear"},
+            ],
+        }
+    )
+    model = build(spec, np.random.default_rng(0))  # random weights: not probabilities
+    assert not binary.folded_softmax(model)
+    model.layers[-2].weight[...] = np.hstack([np.eye(10), np.full((10, 1), 0.1)])
+    model.layers[-2].bias[...] = 0
+    assert binary.folded_softmax(model)  # the readers' fold

@@ -31,15 +31,15 @@ def test_a_closer_look_cuts_only_the_components_it_is_given():
 
 def test_overlapping_digits_are_read_on_a_closer_look(mnist):
     images, labels = mnist["test"]
-    line = make_line(images, labels, np.random.default_rng(24), digits=2, touching=1.0)
-    assert line.text == "56"  # the 5's top stroke runs into the 6: no valley between them
+    line = make_line(images, labels, np.random.default_rng(152), digits=2, touching=1.0)
+    assert line.text == "70"  # the 7's foot runs into the 0: no valley between them
     model = load_reader().model
     ink = ink_intensity(line.image)
     first = candidates(ink)
     probs = normalise(model.predict_proba(first.crops.reshape(len(first.crops), 784)))
     first_look = "".join(str(probs[first.spans[s][4]].argmax()) for s in best_path(first, probs))
-    assert first_look != "56"
-    assert read_line(ink, model.predict_proba, 0).text == "56"
+    assert first_look == "7"  # one digit, the 0 taken for a part of the 7
+    assert read_line(ink, model.predict_proba, 0).text == "70"
 
 
 def test_lines_with_touching_digits_are_mostly_read_right(mnist):
@@ -48,4 +48,4 @@ def test_lines_with_touching_digits_are_mostly_read_right(mnist):
     lines = [make_line(images, labels, rng) for _ in range(40)]  # a third of gaps touch
     readers = load_readers()
     right = sum(read_image(line.image, readers, 0).text == line.text for line in lines)
-    assert right >= 34  # (39 today) BENCHMARKS.md measures 500 lines of seed 0
+    assert right >= 34  # (40 today) BENCHMARKS.md measures 500 lines of seed 0

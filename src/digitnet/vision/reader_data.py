@@ -6,10 +6,11 @@ says "this is not one digit". So lines are made from MNIST *training* images
 (:mod:`digitnet.vision.synth`), cut into candidates exactly as ``read`` cuts them, and
 each candidate is labelled by its overlap with the true digit boxes: a candidate that
 matches one digit is that digit; one that matches none (a fragment, a pair, a digit and
-a piece of its neighbour) is NOT_A_DIGIT, whose training target is the uniform
-distribution (so its confidence comes out low). Where digits overlap, no straight cut
-gives a clean digit, and the best candidate for a digit may hold a tail of its
-neighbour: it is the one ``read`` must accept, so it is taught as that digit too.
+a piece of its neighbour) is NOT_A_DIGIT, which the reader learns as an eleventh class
+(:mod:`digitnet.vision.reader_train`; its digit scores come out low). Where digits
+overlap, no straight cut gives a clean digit, and the best candidate for a digit may
+hold a tail of its neighbour: it is the one ``read`` must accept, so it is taught as
+that digit too.
 
 With ``closer``, every line is also cut as ``read``'s closer look cuts it (wide
 components on a fine grid): the pieces of overlapping digits join the examples, and a
