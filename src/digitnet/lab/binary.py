@@ -75,6 +75,7 @@ def model_activations(model, images: np.ndarray) -> np.ndarray:
     that keeps probabilities probabilities)."""
     from digitnet.errors import DigitnetError
     from digitnet.nn.activations import Sigmoid, Softmax
+    from digitnet.nn.model import folded_softmax
     from digitnet.train import as_inputs
 
     if model.n_out != 10 or not (
@@ -85,22 +86,6 @@ def model_activations(model, images: np.ndarray) -> np.ndarray:
         )
     # small batches keep a convolutional model's working set in cache: faster here
     return model.predict_proba(as_inputs(images, model.dtype), batch_size=256)
-
-
-def folded_softmax(model) -> bool:
-    """Whether a model ends in softmax, then a dense layer with no activation whose
-    weights (n_out, n_in) are ≥ 0 with each column summing to 1 and no bias: its outputs
-    are then probabilities too (the readers fold "not a digit" into ten outputs so)."""
-    from digitnet.nn.activations import Identity, Softmax
-    from digitnet.nn.layers import Dense
-
-    if len(model.layers) < 3:
-        return False
-    soft, dense, last = model.layers[-3:]
-    if not (isinstance(soft, Softmax) and isinstance(dense, Dense) and isinstance(last, Identity)):
-        return False
-    w = np.asarray(dense.weight, np.float64)
-    return bool((w >= 0).all() and np.allclose(w.sum(axis=0), 1) and not dense.bias.any())
 
 
 def report(model_result: dict[str, int] | None = None, model_name: str = "") -> str:

@@ -6,7 +6,7 @@ import numpy as np
 
 from digitnet.config import ModelSpec
 from digitnet.nn import init as initializers
-from digitnet.nn.activations import ReLU, activation
+from digitnet.nn.activations import Identity, ReLU, Softmax, activation
 from digitnet.nn.conv import Conv2D, Flatten, MaxPool2D
 from digitnet.nn.layers import Dense, Dropout, Layer, Maxout
 
@@ -159,3 +159,16 @@ def build(
         if layer_spec.get("activation"):
             layers.append(activation(layer_spec["activation"]))
     return Sequential(layers, dtype, spec.input_shape)
+
+
+def folded_softmax(model: Sequential) -> bool:
+    """Whether a model ends in softmax, then a dense layer with no activation whose
+    weights (n_out, n_in) are ≥ 0 with each column summing to 1 and no bias: its outputs
+    are then probabilities too (the readers fold "not a digit" into ten outputs so)."""
+    if len(model.layers) < 3:
+        return False
+    soft, dense, last = model.layers[-3:]
+    if not (isinstance(soft, Softmax) and isinstance(dense, Dense) and isinstance(last, Identity)):
+        return False
+    w = np.asarray(dense.weight, np.float64)
+    return bool((w >= 0).all() and np.allclose(w.sum(axis=0), 1) and not dense.bias.any())

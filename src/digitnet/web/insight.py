@@ -10,6 +10,7 @@ import numpy as np
 from digitnet.nn.activations import ACTIVATIONS, Softmax
 from digitnet.nn.conv import Conv2D
 from digitnet.nn.layers import Dense, Maxout
+from digitnet.nn.model import folded_softmax
 
 ACTIVATION_LAYERS = (*ACTIVATIONS.values(), Maxout)  # layers whose outputs are activations
 
@@ -49,7 +50,7 @@ def look(model, x: np.ndarray) -> dict[str, Any]:
     first = None
     hidden = None
     dense_seen = 0
-    n_dense = len(model.dense_layers)
+    n_dense = len(model.dense_layers) - folded_softmax(model)  # a fold is the output's
     for layer in model.layers:
         a = layer.forward(a, False)
         is_activation = isinstance(layer, ACTIVATION_LAYERS)
