@@ -1,9 +1,11 @@
 """Reading real-looking handwriting: issue 5's accuracy and speed targets.
 
-    python bench/bench_read.py [--lines 500] [--model FILE ...]
+    python bench/bench_read.py [--lines 500] [--seeds 0,5,7,11] [--model FILE ...]
 
 - lines of 2-8 MNIST *test* digits from `digitnet.vision.synth` (seed 0; a third of the
   gaps touching or overlapping; also a run with no touching gaps): share read exactly;
+  the touching run also for each of --seeds, and their median (the lines, not the
+  models, change with the seed);
 - single digits: each MNIST test image as a PNG-like picture (dark on light, and light on
   dark, 3x enlarged) through `predict`'s preprocessing, against the model's accuracy on
   the arrays themselves;
@@ -87,20 +89,27 @@ def main() -> None:
         action="append",
         help="model file, more than once for several (default: the shipped readers)",
     )
+    parser.add_argument("--seeds", default="0,5,7,11", help="generator seeds, comma-separated")
     parser.add_argument("--data-dir", default=os.environ.get("DIGITNET_DATA"))
     args = parser.parse_args()
+    seeds = [int(s) for s in args.seeds.split(",")]
     model = load_readers(args.model)
     images, labels = load("mnist", "test", args.data_dir)
     touching = line_accuracy(model, images, labels, args.lines, seed=0, touching=1 / 3)
     apart = line_accuracy(model, images, labels, args.lines, seed=0, touching=0.0)
+    per_seed = [
+        touching if s == 0 else line_accuracy(model, images, labels, args.lines, s, 1 / 3)
+        for s in seeds
+    ]
     arrays, dark, light = single_digits(model, images, labels)
     per_line, per_line_mean = line_seconds(model, images, labels)
     command = command_seconds(images, labels, args.model)
     names = ", ".join(args.model or [p.name for p in default_model_paths()])
     name = f"the mean of {names}" if args.model else f"the shipped readers, the mean of {names}"
+    invocation = f"python bench/bench_read.py --lines {args.lines} --seeds {args.seeds}"
     body = f"""## Reading numbers: `digitnet read`
 
-Command: `python bench/bench_read.py --lines {args.lines}`; model: {name}; machine: {machine()}.
+Command: `{invocation}`; model: {name}; machine: {machine()}.
 Lines are made by `digitnet.vision.synth.make_line` from MNIST test digits (seed 0, 2-8
 digits, 28-48 px high, gaps touching or overlapping by up to 15% with the share given,
 a turn of up to 3°, uneven light, paper texture, blur, JPEG quality 60-95).
@@ -108,6 +117,11 @@ a turn of up to 3°, uneven light, paper texture, blur, JPEG quality 60-95).
 """
     rows = [
         ("lines read exactly, a third of the gaps touching", "≥ 95%", f"{touching:.1%}"),
+        (
+            f"the same, seeds {args.seeds}: median (each)",
+            "",
+            f"{statistics.median(per_seed):.1%} ({', '.join(f'{a:.1%}' for a in per_seed)})",
+        ),
         ("lines read exactly, no touching gaps", "", f"{apart:.1%}"),
         (
             "single digits: on the arrays / dark-on-light pictures / light-on-dark",
