@@ -23,6 +23,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from digitnet.errors import DigitnetError
+from digitnet.vision.resample import resize
 
 MAX_PIXELS = 40_000_000  # a 40-megapixel photo is fine; a bomb is not
 MAX_FILE_BYTES = 100 * 1024 * 1024
@@ -156,10 +157,7 @@ def fit_to_mnist(crop: np.ndarray) -> np.ndarray:
     h, w = crop.shape
     scale = 20 / max(h, w)
     new_h, new_w = max(1, round(h * scale)), max(1, round(w * scale))
-    resized = Image.fromarray((np.clip(crop, 0, 1) * 255).astype(np.uint8)).resize(
-        (new_w, new_h), Image.Resampling.LANCZOS if scale < 1 else Image.Resampling.BILINEAR
-    )
-    box = np.asarray(resized, dtype=np.float64) / 255
+    box = resize(crop, new_h, new_w)  # Lanczos shrinking, bilinear growing
     if (box > 0.5).sum() < STROKE_FACTOR * (new_h + new_w):
         box = thicken(box)
     top = box.max()
@@ -172,12 +170,13 @@ def fit_to_mnist(crop: np.ndarray) -> np.ndarray:
 
 
 def thicken(box: np.ndarray) -> np.ndarray:
-    """Strokes one pixel thicker: the max of each pixel and its four neighbours."""
-    p = np.pad(box, 1)
-    h, w = box.shape
-    return np.maximum.reduce(
-        [box, p[:h, 1 : w + 1], p[2:, 1 : w + 1], p[1 : h + 1, :w], p[1 : h + 1, 2:]]
-    )
+    """Strokes one pixel thicker: the max of each pixel and its four neighbours (box ≥ 0)."""
+    out = box.copy()
+    np.maximum(out[1:], box[:-1], out=out[1:])
+    np.maximum(out[:-1], box[1:], out=out[:-1])
+    np.maximum(out[:, 1:], box[:, :-1], out=out[:, 1:])
+    np.maximum(out[:, :-1], box[:, 1:], out=out[:, :-1])
+    return out
 
 
 def centred(box: np.ndarray, top: int, left: int) -> tuple[int, int]:
