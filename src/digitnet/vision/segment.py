@@ -119,13 +119,26 @@ def level_angle(comps: list[Component], labels: np.ndarray) -> float:
     return float(np.degrees(np.arctan(slope)))
 
 
-def piece(
-    clean: np.ndarray, labels: np.ndarray, comps: list[Component], height: float, a: int, b: int
-) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:
-    """The ink of stretch [a, b): narrow components centred in it, whole; wide ones cut
-    at a and b. Returns (ink cropped to its box, box) or None if the stretch is empty."""
+def members(
+    comps: list[Component], height: float, a: int, b: int
+) -> tuple[list[Component], list[Component]]:
+    """The components of stretch [a, b): (narrow ones centred in it, wide ones crossing it)."""
     owned = [c for c in comps if not is_wide(c, height) and a <= c.cx < b]
     wide = [c for c in comps if is_wide(c, height) and c.x0 < b and c.x1 > a]
+    return owned, wide
+
+
+def piece(
+    clean: np.ndarray,
+    labels: np.ndarray,
+    owned: list[Component],
+    wide: list[Component],
+    a: int,
+    b: int,
+) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:
+    """The ink of stretch [a, b): the ``owned`` components whole, the ``wide`` ones cut
+    at a and b (see :func:`members`). Returns (ink cropped to its box, box), or None if
+    the stretch holds (almost) no ink."""
     if not owned and not wide:
         return None
     x0 = min([c.x0 for c in owned] + [max(a, c.x0) for c in wide])
@@ -139,8 +152,8 @@ def piece(
         keep[:, inside] |= pixels_of(lab[:, inside], wide)
     if keep.sum() < 4:
         return None
-    rows, cs = np.nonzero(keep)
-    r0, r1, c0, c1 = rows.min(), rows.max() + 1, cs.min(), cs.max() + 1
+    rows, cs = np.flatnonzero(keep.any(axis=1)), np.flatnonzero(keep.any(axis=0))
+    r0, r1, c0, c1 = rows[0], rows[-1] + 1, cs[0], cs[-1] + 1
     ink = np.where(keep, clean[y0:y1, x0:x1], 0)[r0:r1, c0:c1]
     return ink, (x0 + c0, y0 + r0, x0 + c1, y0 + r1)
 
@@ -210,7 +223,7 @@ class Candidates:
     height: float
     first: int  # how many of the crops the first look cut
     stretches: dict = field(default_factory=dict, repr=False)  # (a, b) -> cut_piece's
-    inks: dict = field(default_factory=dict, repr=False)  # (box, ink sum) -> crop index
+    inks: dict = field(default_factory=dict, repr=False)  # the ink's components -> cut_piece's
 
 
 def candidates(ink: np.ndarray, closer: bool = False) -> Candidates:
@@ -264,16 +277,21 @@ def cut_piece(
     """Stretch [a, b) of the line as (box in the input image, widest inner gap in line
     heights, index of its crop in ``crops``), its crop appended to ``crops`` unless a
     stretch with the same ink was cut before (``inks``); None if it holds no ink."""
-    found = piece(line.clean, line.labels, line.comps, line.height, a, b)
-    if found is None:
-        return None
-    ink, box = found
-    key = (box, float(ink.sum()))  # another stretch with the same ink: one crop
+    owned, wide = members(line.comps, line.height, a, b)
+    key = (  # the ink of a stretch is its components, the wide ones clipped to [a, b)
+        tuple(c.label for c in owned),
+        tuple((c.label, max(a, c.x0), min(b, c.x1)) for c in wide),
+    )
     if key not in inks:
-        inks[key] = len(crops)
-        crops.append(fit_to_mnist(ink))
-    box = unrotate_box(box, *line.turn) if line.turn else box
-    return box, widest_gap(ink) / line.height, inks[key]
+        found = piece(line.clean, line.labels, owned, wide, a, b)
+        if found is None:
+            inks[key] = None
+        else:
+            ink, box = found
+            crops.append(fit_to_mnist(ink))
+            box = unrotate_box(box, *line.turn) if line.turn else box
+            inks[key] = (box, widest_gap(ink) / line.height, len(crops) - 1)
+    return inks[key]
 
 
 def read_line(ink: np.ndarray, classify: Classifier, threshold: float = 0.5) -> Reading:
