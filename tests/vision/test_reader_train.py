@@ -93,16 +93,27 @@ def test_the_closer_look_adds_its_pieces_to_the_first_looks(mnist):
     assert (closer[1] >= 0).sum() >= (first[1] >= 0).sum()
 
 
+def test_negatives_keeps_every_digit_and_a_share_of_the_rest(mnist):
+    images, labels = mnist["train"]
+    every = segmentation_examples(images, labels, 20, np.random.default_rng(0), False)
+    some = segmentation_examples(images, labels, 20, np.random.default_rng(0), False, False, 0.5)
+    digits = every[1] != NOT_A_DIGIT
+    np.testing.assert_array_equal(some[0][some[1] != NOT_A_DIGIT], every[0][digits])
+    share = (some[1] == NOT_A_DIGIT).sum() / (~digits).sum()
+    assert 0.3 < share < 0.7
+
+
 def test_train_reader_command(tmp_path, data_dir, capsys):
     out = tmp_path / "reader.safetensors"
     args = ["train-reader", "--out", str(out), "--epochs", "1", "--lines", "20"]
     args += ["--limit", "1500", "--report-lines", "10", "--quiet", "--data-dir", str(data_dir)]
-    args += ["--closer-look"]
+    args += ["--closer-look", "--negatives", "0.8"]
     assert cli.main(args) == 0
     text = capsys.readouterr().out
     assert "MNIST test accuracy" in text and "synthetic test lines read exactly" in text
     ckpt = checkpoint.load(out)
     assert ckpt.training["segmentation_examples"] > 0 and ckpt.training["closer_look_examples"]
+    assert ckpt.training["negatives_kept"] == 0.8
     assert ckpt.training["config"]["augment"] == "handwriting"
     assert ckpt.spec == READER_SPEC and "eleventh class" in ckpt.training["not_a_digit"]
     assert cli.main(args) == 1  # exists: needs --force

@@ -45,6 +45,14 @@ def positive_float(text: str) -> float:
     return number(text, 0, inclusive=False)
 
 
+def share(text: str) -> float:
+    """A number in (0, 1], for argparse."""
+    value = number(text, 0, inclusive=False)
+    if value > 1:
+        raise argparse.ArgumentTypeError(f"must be a share between 0 and 1: {text!r}")
+    return value
+
+
 def non_negative_float(text: str) -> float:
     return number(text, 0, inclusive=True)
 

@@ -11,6 +11,7 @@ from digitnet.cli.common import (
     for_each_image,
     number,
     positive_int,
+    share,
 )
 from digitnet.errors import DigitnetError
 
@@ -46,6 +47,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         type=positive_int,
         default=3000,
         help="synthetic lines whose cut candidates join the training data (default 3000)",
+    )
+    p.add_argument(
+        "--negatives",
+        type=share,
+        default=1.0,
+        help="share of the cut pieces that are not digits kept as examples (default 1)",
     )
     p.add_argument(
         "--report-lines",
@@ -105,6 +112,7 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
         limit=args.limit,
         report_lines=args.report_lines,
         closer=args.closer_look,
+        negatives=args.negatives,
     )
     print(
         f"MNIST test accuracy: {report.test_accuracy:.2%}; synthetic test lines read exactly: "

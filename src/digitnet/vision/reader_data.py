@@ -12,6 +12,10 @@ overlap, no straight cut gives a clean digit, and the best candidate for a digit
 hold a tail of its neighbour: it is the one ``read`` must accept, so it is taught as
 that digit too.
 
+Most candidates are not digits (a line of n digits gives about 5n pieces and pairs),
+so a share ``negatives`` of them is kept: more lines then give more digits seen in
+context (with their neighbours' tails, blur and paper) at the same training cost.
+
 With ``closer``, every line is also cut as ``read``'s closer look cuts it (wide
 components on a fine grid): the pieces of overlapping digits join the examples, and a
 share CLOSER_NEGATIVES of the many grid fragments (near copies of each other).
@@ -60,14 +64,16 @@ def segmentation_examples(
     rng: np.random.Generator,
     progress: bool = True,
     closer: bool = False,
+    negatives: float = 1.0,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Candidates cut from ``lines`` synthetic lines of images (N, 28, 28) uint8.
+    """Candidates cut from ``lines`` synthetic lines of images (N, 28, 28) uint8, of
+    which a share ``negatives`` (drawn at random) of those that are not digits.
 
     Returns crops (M, 28, 28) uint8 and labels (M,): a digit, or NOT_A_DIGIT (matching
     no digit, or holding most of two); see :func:`targets_of`.
     """
     crops, targets = [], []
-    thin = rng.spawn(1)[0] if closer else None  # (leaves rng, and so the lines, as they are)
+    thin = rng.spawn(1)[0]  # draws which negatives are kept (leaves rng, so the lines, as is)
     bar = Bar("Cutting lines", lines, enabled=None if progress else False)
     for k in range(lines):
         line = make_line(images, labels, rng)
@@ -77,8 +83,8 @@ def segmentation_examples(
             continue
         boxes = {c: box for _, _, box, _, c in reversed(found.spans)}  # each crop's box
         for c, target in sorted(targets_of(boxes, line.boxes, line.text).items()):
-            grid = thin is not None and c >= found.first  # a closer look's piece
-            if grid and target == NOT_A_DIGIT and thin.random() >= CLOSER_NEGATIVES:
+            keep = CLOSER_NEGATIVES if c >= found.first else negatives  # grid piece or not
+            if target == NOT_A_DIGIT and keep < 1 and thin.random() >= keep:
                 continue
             crops.append(np.rint(found.crops[c] * 255).astype(np.uint8))
             targets.append(target)

@@ -97,13 +97,16 @@ def train_reader(
     limit: int | None = None,
     report_lines: int = 200,
     closer: bool = False,
+    negatives: float = 1.0,
 ) -> ReaderReport:
     """Train the reader, save it to ``out`` and report how well it reads."""
     data = load_all("mnist", data_dir)
     x = np.concatenate([data["train"][0], data["validation"][0]])[:limit]
     y = np.concatenate([data["train"][1], data["validation"][1]])[:limit]
     rng = np.random.default_rng(seed)
-    crops, targets = segmentation_examples(x, y, lines, rng, progress is not False, closer)
+    crops, targets = segmentation_examples(
+        x, y, lines, rng, progress is not False, closer, negatives
+    )
     targets = np.where(targets == NOT_A_DIGIT, 10, targets)  # the eleventh class
     xs, ys = np.concatenate([x, crops]), np.concatenate([y, targets])
     config = TrainConfig(
@@ -144,6 +147,7 @@ def train_reader(
         "segmentation_examples": len(crops),
         "synthetic_lines": lines,
         "closer_look_examples": closer,
+        "negatives_kept": negatives,
         "not_a_digit": "an eleventh class in training, folded into ten outputs",
         "train_size": len(xs),
         "seconds": round(seconds, 3),
