@@ -3,6 +3,10 @@
 Networks trained from different seeds make different mistakes on the hard cases, so the
 mean of their class probabilities is right more often than any one of them (the book's
 chapter 6 does the same with a vote of five networks).
+
+Convolutional networks whose first layers take the same patches (same kernel size and
+padding) share them: the patch matrix is built once and multiplied by all the first
+layers' kernels side by side, then each network goes on from its own channels.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from digitnet.nn.conv import Conv2D
 from digitnet.nn.model import Sequential
 
 
@@ -28,8 +33,40 @@ class Ensemble:
 
     def predict_proba(self, x: np.ndarray, batch_size: int = 2048) -> np.ndarray:
         """The mean of the networks' outputs: (N, n_out) float64."""
-        out = [np.asarray(m.predict_proba(x, batch_size), np.float64) for m in self.models]
-        return np.mean(out, axis=0)
+        first = self.shared_first_layer()
+        if first is None:
+            out = [np.asarray(m.predict_proba(x, batch_size), np.float64) for m in self.models]
+            return np.mean(out, axis=0)
+        parts = [
+            self.infer_shared(first, x[i : i + batch_size]) for i in range(0, len(x), batch_size)
+        ]
+        return np.concatenate(parts) if parts else np.empty((0, self.n_out))
+
+    def shared_first_layer(self) -> Conv2D | None:
+        """One Conv2D doing every network's first layer (their kernels side by side), or
+        None unless all are Conv2D layers on the same inputs with the same patches."""
+        models = self.models
+        layers = [m.layers[0] if m.layers else None for m in models]
+        if len(models) < 2 or not all(isinstance(layer, Conv2D) for layer in layers):
+            return None
+        same = {
+            (m.input_shape, m.dtype, layer.weight.shape[1:], layer.padding)
+            for m, layer in zip(models, layers, strict=True)
+        }
+        if len(same) > 1:
+            return None
+        weight = np.concatenate([layer.weight for layer in layers])
+        return Conv2D(weight, np.concatenate([layer.bias for layer in layers]), layers[0].padding)
+
+    def infer_shared(self, first: Conv2D, x: np.ndarray) -> np.ndarray:
+        """The mean output (N, n_out) float64 for x (N, n_in), the first layer shared."""
+        z = first.forward(self.models[0].inputs(x))  # (N, ΣF, H', W')
+        total, start = np.zeros((len(x), self.n_out)), 0
+        for m in self.models:
+            filters = len(m.layers[0].weight)
+            total += m.infer_from(z[:, start : start + filters], 1)
+            start += filters
+        return total / len(self.models)
 
     def predict(self, x: np.ndarray, batch_size: int = 2048) -> np.ndarray:
         """The class with the highest mean output for each input: (N,) int64."""

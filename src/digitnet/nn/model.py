@@ -91,8 +91,11 @@ class Sequential:
         """The same outputs (N, n_out) as ``forward(x)``, for reading only (no ``backward``
         after it): a ReLU before a max-pool is taken after it (the two commute, and the
         pool leaves a quarter of the values to clip)."""
-        a = self.inputs(x)
-        layers, i = self.layers, 0
+        return self.infer_from(self.inputs(x), 0)
+
+    def infer_from(self, a: np.ndarray, start: int) -> np.ndarray:
+        """``infer`` from layer ``start`` on, ``a`` being that layer's input."""
+        layers, i = self.layers, start
         while i < len(layers):
             here, after = layers[i], layers[i + 1] if i + 1 < len(layers) else None
             if isinstance(here, ReLU) and isinstance(after, MaxPool2D):
