@@ -9,8 +9,10 @@
 - single digits: each MNIST test image as a PNG-like picture (dark on light, and light on
   dark, 3x enlarged) through `predict`'s preprocessing, against the model's accuracy on
   the arrays themselves;
-- time to read a 6-digit line after the model is loaded (median), and a whole
-  `digitnet read IMAGE` command including start-up (median of 5).
+- time to read a 6-digit line after the model is loaded (median), the part of it spent
+  classifying the crops, and as the peer, the same crops classified by the same networks
+  in PyTorch (CPU, all cores) in the same run; and a whole `digitnet read IMAGE` command
+  including start-up (median of 5).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -54,17 +57,77 @@ def single_digits(model, images, labels) -> tuple[float, float, float]:
     return arrays, out[0], out[1]
 
 
-def line_seconds(model, images, labels, repeats: int = 50) -> tuple[float, float]:
-    """(median, mean) seconds to read a 6-digit line; the mean counts the lines that
-    needed a closer look."""
+@dataclass
+class LineTimes:
+    """Reading 6-digit lines, model loaded: seconds per line (median, mean; the mean counts
+    the lines that needed a closer look), the median seconds of it spent classifying the
+    crops, the same crops classified by the same networks in PyTorch (CPU; None without
+    it), and the crops a line."""
+
+    median: float
+    mean: float
+    classify: float
+    classify_torch: float | None
+    crops: float
+
+
+def line_seconds(model, paths: list[Path], images, labels, repeats: int = 50) -> LineTimes:
+    """Time ``read_line`` on ``repeats`` synthetic 6-digit lines (generator seed 1)."""
+    peer = torch_peer(paths)
     rng = np.random.default_rng(1)
-    times = []
+    times, classify, peer_times, crops = [], [], [], []
     for _ in range(repeats):
         line = make_line(images, labels, rng, digits=6)
+        batches: list[np.ndarray] = []
+        spent = [0.0]
+
+        def timed(x: np.ndarray, batches=batches, spent=spent) -> np.ndarray:
+            start = time.perf_counter()
+            out = model.predict_proba(x)
+            spent[0] += time.perf_counter() - start
+            batches.append(x)
+            return out
+
         start = time.perf_counter()
-        read_line(ink_intensity(line.image), model.predict_proba)
+        read_line(ink_intensity(line.image), timed)
         times.append(time.perf_counter() - start)
-    return statistics.median(times), statistics.mean(times)
+        classify.append(spent[0])
+        crops.append(sum(len(b) for b in batches))
+        if peer:
+            start = time.perf_counter()
+            for x in batches:
+                peer(x)
+            peer_times.append(time.perf_counter() - start)
+    return LineTimes(
+        statistics.median(times),
+        statistics.mean(times),
+        statistics.median(classify),
+        statistics.median(peer_times) if peer else None,
+        statistics.mean(crops),
+    )
+
+
+def torch_peer(paths: list[Path]):
+    """The mean of the readers' outputs computed by PyTorch on the CPU, or None."""
+    try:
+        import torch
+
+        from digitnet import torch_backend
+        from digitnet.vision.read import load_reader
+    except ImportError:
+        return None
+    torch.set_num_threads(os.cpu_count() or 1)
+    nets = []
+    for p in paths:
+        ckpt = load_reader(p)
+        nets.append(torch_backend.to_torch(ckpt.model, ckpt.spec, on="cpu").eval())
+
+    def classify(x: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            batch = torch.from_numpy(np.ascontiguousarray(x, np.float32))
+            return torch.stack([net(batch) for net in nets]).mean(0).numpy()
+
+    return classify
 
 
 def command_seconds(images, labels, models: list[str] | None, repeats: int = 5) -> float:
@@ -102,7 +165,8 @@ def main() -> None:
         for s in seeds
     ]
     arrays, dark, light = single_digits(model, images, labels)
-    per_line, per_line_mean = line_seconds(model, images, labels)
+    paths = [Path(p) for p in args.model] if args.model else default_model_paths()
+    speed = line_seconds(model, paths, images, labels)
     command = command_seconds(images, labels, args.model)
     names = ", ".join(args.model or [p.name for p in default_model_paths()])
     name = f"the mean of {names}" if args.model else f"the shipped readers, the mean of {names}"
@@ -131,7 +195,17 @@ a turn of up to 3°, uneven light, paper texture, blur, JPEG quality 60-95).
         (
             "reading a 6-digit line, model loaded (median of 50; mean)",
             "≤ 50 ms",
-            f"{per_line:.3f} s; {per_line_mean:.3f} s",
+            f"{speed.median * 1e3:.1f} ms; {speed.mean * 1e3:.1f} ms",
+        ),
+        (
+            f"of which classifying its crops ({speed.crops:.0f} a line), median",
+            "",
+            f"{speed.classify * 1e3:.1f} ms"
+            + (
+                f" (peer: the same networks in PyTorch {speed.classify_torch * 1e3:.1f} ms)"
+                if speed.classify_torch is not None
+                else ""
+            ),
         ),
         ("whole `digitnet read IMAGE`, with start-up (median of 5)", "≤ 1.5 s", f"{command:.2f} s"),
     ]
