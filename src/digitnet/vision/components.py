@@ -1,7 +1,11 @@
 """Connected components of a binary mask (8-connectivity), from runs of ink per row.
 
-Each row's runs of True pixels are joined to the runs they touch in the row above
-(union-find), so the work grows with the number of runs, not of pixels.
+Each row's runs of True pixels touch the runs of the row above that overlap them, a
+column either side included. Those pairs are found for all rows at once (two sorted
+searches), and components are the classes of "touches": every run takes the smallest
+index any of its neighbours points to (and so does the run it points to), and pointers
+are followed to their end, until nothing changes. The work is a few array operations per round, and grows with the number of
+runs, not of pixels.
 """
 
 from __future__ import annotations
@@ -37,47 +41,63 @@ class Component:
 
 
 def label(mask: np.ndarray) -> tuple[np.ndarray, list[Component]]:
-    """Labels (H, W) int32 (0: background, 1..K: components) and the K components."""
+    """Labels (H, W) int32 (0: background, 1..K: components, numbered in the order of
+    their first pixel, row by row) and the K components."""
     h, w = mask.shape
     padded = np.zeros((h, w + 2), np.int8)
     padded[:, 1:-1] = mask
     edges = np.diff(padded, axis=1)
-    starts_r, starts_c = np.nonzero(edges == 1)
-    _, ends_c = np.nonzero(edges == -1)  # same order: row-major, paired run by run
-    parent = list(range(len(starts_r)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    row_first = np.searchsorted(starts_r, np.arange(h + 1))
-    for r in range(1, h):
-        above = range(row_first[r - 1], row_first[r])
-        j = above.start
-        for i in range(row_first[r], row_first[r + 1]):
-            # runs above that overlap [start - 1, end] (8-connectivity)
-            while j < above.stop and ends_c[j] < starts_c[i]:
-                j += 1
-            k = j
-            while k < above.stop and starts_c[k] <= ends_c[i]:
-                a, b = find(i), find(k)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
-                k += 1
-    roots = np.array([find(i) for i in range(len(parent))], np.int64)
-    _, run_label = np.unique(roots, return_inverse=True)
+    rows, starts = np.nonzero(edges == 1)
+    _, ends = np.nonzero(edges == -1)  # same order: row-major, paired run by run (end exclusive)
     labels = np.zeros((h, w), np.int32)
-    comps: dict[int, list[int]] = {}
-    for i, lab in enumerate(run_label.tolist()):
-        r, c0, c1 = int(starts_r[i]), int(starts_c[i]), int(ends_c[i])
-        labels[r, c0:c1] = lab + 1
-        box = comps.get(lab)
-        if box is None:
-            comps[lab] = [c0, r, c1, r + 1, c1 - c0]
-        else:
-            box[0], box[1] = min(box[0], c0), min(box[1], r)
-            box[2], box[3] = max(box[2], c1), max(box[3], r + 1)
-            box[4] += c1 - c0
-    return labels, [Component(lab + 1, *comps[lab]) for lab in sorted(comps)]
+    if len(rows) == 0:
+        return labels, []
+    first, other = run_pairs(rows, starts, ends, w + 2)
+    run_label = np.unique(join(len(rows), first, other), return_inverse=True)[1]
+    lengths = ends - starts
+    offsets = np.cumsum(lengths) - lengths
+    within = np.arange(lengths.sum()) - np.repeat(offsets, lengths)
+    labels.flat[np.repeat(rows * w + starts, lengths) + within] = np.repeat(run_label + 1, lengths)
+    k = int(run_label.max()) + 1
+    x0, y0 = np.full(k, w), np.full(k, h)
+    x1, y1 = np.zeros(k, np.int64), np.zeros(k, np.int64)
+    np.minimum.at(x0, run_label, starts)
+    np.minimum.at(y0, run_label, rows)
+    np.maximum.at(x1, run_label, ends)
+    np.maximum.at(y1, run_label, rows + 1)
+    area = np.bincount(run_label, lengths, k).astype(np.int64)
+    boxes = np.stack([x0, y0, x1, y1, area], axis=1).tolist()
+    return labels, [Component(i + 1, *box) for i, box in enumerate(boxes)]
+
+
+def run_pairs(
+    rows: np.ndarray, starts: np.ndarray, ends: np.ndarray, stride: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs (run, run in the row above that it touches) for runs sorted row by row:
+    [starts, ends) in ``rows``; ``stride`` > the width, so positions are ordered."""
+    begin, end = rows * stride + starts, rows * stride + ends
+    lo = np.searchsorted(end, begin - stride, "left")  # the first above ending at ≥ start
+    hi = np.searchsorted(begin, end - stride, "right")  # past the last above starting ≤ end
+    counts = np.maximum(hi - lo, 0)
+    runs = np.repeat(np.arange(len(rows)), counts)
+    above = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts - lo, counts)
+    return runs, above
+
+
+def join(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """For n items and the pairs (a[i], b[i]) that belong together: each item's smallest
+    index of its class, (n,)."""
+    root = np.arange(n)
+    while True:
+        low = np.minimum(root[a], root[b])
+        new = root.copy()
+        for items in (a, b, root[a], root[b]):  # the items and the roots they point to
+            np.minimum.at(new, items, low)
+        while True:  # follow the pointers (each points to a smaller index) to their end
+            jumped = new[new]
+            if np.array_equal(jumped, new):
+                break
+            new = jumped
+        if np.array_equal(new, root):
+            return root
+        root = new
