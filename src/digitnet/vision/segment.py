@@ -135,10 +135,10 @@ def piece(
     wide: list[Component],
     a: int,
     b: int,
-) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:
+) -> tuple[np.ndarray, tuple[int, int, int, int], int] | None:
     """The ink of stretch [a, b): the ``owned`` components whole, the ``wide`` ones cut
-    at a and b (see :func:`members`). Returns (ink cropped to its box, box), or None if
-    the stretch holds (almost) no ink."""
+    at a and b (see :func:`members`). Returns (ink cropped to its box, box, the widest
+    run of empty columns inside it), or None if the stretch holds (almost) no ink."""
     if not owned and not wide:
         return None
     x0 = min([c.x0 for c in owned] + [max(a, c.x0) for c in wide])
@@ -152,10 +152,11 @@ def piece(
         keep[:, inside] |= pixels_of(lab[:, inside], wide)
     if keep.sum() < 4:
         return None
-    rows, cs = np.flatnonzero(keep.any(axis=1)), np.flatnonzero(keep.any(axis=0))
+    inked = keep.any(axis=0)  # the columns with ink
+    rows, cs = np.flatnonzero(keep.any(axis=1)), np.flatnonzero(inked)
     r0, r1, c0, c1 = rows[0], rows[-1] + 1, cs[0], cs[-1] + 1
     ink = np.where(keep, clean[y0:y1, x0:x1], 0)[r0:r1, c0:c1]
-    return ink, (x0 + c0, y0 + r0, x0 + c1, y0 + r1)
+    return ink, (x0 + c0, y0 + r0, x0 + c1, y0 + r1), widest_gap(inked[c0:c1])
 
 
 def pixels_of(lab: np.ndarray, comps: list[Component]) -> np.ndarray:
@@ -166,12 +167,13 @@ def pixels_of(lab: np.ndarray, comps: list[Component]) -> np.ndarray:
     return keep
 
 
-def widest_gap(ink: np.ndarray) -> int:
-    """The widest run of empty columns inside a piece's ink (h, w)."""
-    empty = np.concatenate([[0], (ink.max(axis=0) == 0).astype(np.int8), [0]])
+def widest_gap(inked: np.ndarray) -> int:
+    """The longest run of False in ``inked`` (w,) bool: whether each column has ink."""
+    if inked.all():
+        return 0
+    empty = np.concatenate([[0], (~inked).astype(np.int8), [0]])
     edges = np.diff(empty)
-    starts, ends = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
-    return int((ends - starts).max()) if len(starts) else 0
+    return int((np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1)).max())
 
 
 @dataclass
@@ -287,10 +289,10 @@ def cut_piece(
         if found is None:
             inks[key] = None
         else:
-            ink, box = found
+            ink, box, gap = found
             crops.append(fit_to_mnist(ink))
             box = unrotate_box(box, *line.turn) if line.turn else box
-            inks[key] = (box, widest_gap(ink) / line.height, len(crops) - 1)
+            inks[key] = (box, gap / line.height, len(crops) - 1)
     return inks[key]
 
 
@@ -389,11 +391,12 @@ def unrotate_box(
     h, w = shape
     cx, cy = (w - 1) / 2, (h - 1) / 2
     t = math.radians(degrees)
+    cos, sin = math.cos(t), math.sin(t)
     xs, ys = [], []
     for x, y in ((box[0], box[1]), (box[2], box[1]), (box[0], box[3]), (box[2], box[3])):
         dx, dy = x - cx, y - cy
-        xs.append(cx + dx * math.cos(t) - dy * math.sin(t))  # the inverse of PIL's turn
-        ys.append(cy + dx * math.sin(t) + dy * math.cos(t))
+        xs.append(cx + dx * cos - dy * sin)  # the inverse of PIL's turn
+        ys.append(cy + dx * sin + dy * cos)
     return (
         max(0, math.floor(min(xs))),
         max(0, math.floor(min(ys))),
