@@ -45,14 +45,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--lines",
         type=positive_int,
-        default=3000,
-        help="synthetic lines whose cut candidates join the training data (default 3000)",
+        default=5000,
+        help="synthetic lines whose cut candidates join the training data (default 5000)",
     )
     p.add_argument(
         "--negatives",
         type=share,
-        default=1.0,
-        help="share of the cut pieces that are not digits kept as examples (default 1)",
+        default=0.6,
+        help="share of the cut pieces that are not digits kept as examples (default 0.6)",
     )
     p.add_argument(
         "--report-lines",

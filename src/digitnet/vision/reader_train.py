@@ -88,7 +88,7 @@ def line_accuracy(model, images, labels, lines: int, seed: int, touching: float 
 def train_reader(
     out: str | Path,
     data_dir: str | Path | None = None,
-    lines: int = 3000,
+    lines: int = 5000,
     epochs: int = 15,
     seed: int = 0,
     engine: str = "numpy",
@@ -97,7 +97,7 @@ def train_reader(
     limit: int | None = None,
     report_lines: int = 200,
     closer: bool = False,
-    negatives: float = 1.0,
+    negatives: float = 0.6,
 ) -> ReaderReport:
     """Train the reader, save it to ``out`` and report how well it reads."""
     data = load_all("mnist", data_dir)
