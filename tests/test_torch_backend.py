@@ -315,3 +315,28 @@ def test_not_a_digit_targets_give_the_same_loss_in_both_engines():
     ours = losses.loss_and_backward(model, losses.get(spec.cost), x, y)
     theirs = loss_of(module, spec.cost, torch.from_numpy(x), torch.from_numpy(y), 2)
     assert ours == pytest.approx(theirs.item(), rel=1e-10)
+
+
+@pytest.mark.parametrize("cost", ["quadratic", "cross-entropy", "log-likelihood"])
+def test_targets_have_as_many_classes_as_the_network_has_outputs(cost):
+    from digitnet.config import TrainConfig
+    from digitnet.data.datasets import NOT_A_DIGIT
+    from digitnet.torch_train import fit_torch, loss_of
+
+    last = "softmax" if cost == "log-likelihood" else "sigmoid"
+    spec = ModelSpec(16, [{"type": "dense", "units": 4, "activation": last}], cost, "he")
+    module = torch_backend.to_torch(engine_model(spec), spec)
+    x = torch.from_numpy(np.random.default_rng(2).random((5, 16)))
+    labels = torch.tensor([0, 3, 1, 2, 3])
+    rows = torch.nn.functional.one_hot(labels, 4).to(x.dtype)
+    assert loss_of(module, cost, x, labels, 2).item() == pytest.approx(
+        loss_of(module, cost, x, rows, 2).item()
+    )
+    if cost == "log-likelihood":
+        return  # (labels, not rows, are what cross_entropy is given in training)
+    images = np.random.default_rng(3).integers(0, 256, (20, 4, 4), dtype=np.uint8)
+    with_fragments = np.array([0, 1, 2, 3, NOT_A_DIGIT] * 4)  # uniform rows of 1/4
+    config = TrainConfig(epochs=1, mini_batch_size=5, learning_rate=0.1, seed=0)
+    module = torch_backend.to_torch(build(spec, np.random.default_rng(0)), spec)  # float32
+    history = fit_torch(spec, module, images, with_fragments, config)
+    assert len(history.epochs) == 1

@@ -54,13 +54,22 @@ def loss_of(module, cost_name: str, x, y, n_layers: int):
     torch = require_torch()
     if cost_name in ("log-likelihood", "categorical-cross-entropy"):
         return torch.nn.functional.cross_entropy(module(x, stop=n_layers - 1), y)
-    onehot = y if y.is_floating_point() else torch.nn.functional.one_hot(y, 10).to(x.dtype)
     if cost_name == "cross-entropy":
         z = module(x, stop=n_layers - 1)
         return torch.nn.functional.binary_cross_entropy_with_logits(
-            z, onehot, reduction="sum"
+            z, targets_like(y, z), reduction="sum"
         ) / len(x)
-    return 0.5 * ((module(x) - onehot) ** 2).sum() / len(x)
+    out = module(x)
+    return 0.5 * ((out - targets_like(y, out)) ** 2).sum() / len(x)
+
+
+def targets_like(y, out):
+    """Targets as rows like ``out`` (N, classes): y itself if it holds probabilities
+    already, else the one-hot rows of its labels."""
+    torch = require_torch()
+    if y.is_floating_point():
+        return y
+    return torch.nn.functional.one_hot(y, out.shape[1]).to(out.dtype)
 
 
 def make_optimizer(module, config: TrainConfig, n: int, capturable: bool = False):
@@ -252,7 +261,9 @@ def training(
     to_tensor = lambda a: torch.from_numpy(a.reshape(len(a), -1)).to(device, dtype) / 255  # noqa: E731
     inputs, targets = to_tensor(x), torch.from_numpy(labels.astype(np.int64)).to(device)
     if (labels < 0).any():  # NOT_A_DIGIT rows: uniform targets, as probabilities
-        targets = torch.from_numpy(one_hot(labels, 10)).to(device, dtype)
+        with torch.no_grad():
+            classes = module(inputs[:1]).shape[1]
+        targets = torch.from_numpy(one_hot(labels, classes)).to(device, dtype)
     val = None
     if validation is not None:
         val = (
