@@ -144,6 +144,8 @@ def test_predict_bad_inputs_give_one_line(trained, tmp_path):
         ["train", "--dataset", "cifar"],
         ["evaluate"],
         ["frobnicate"],
+        ["train-reader", "--out", "r.safetensors", "--negatives", "1.5"],
+        ["train-reader", "--out", "r.safetensors", "--negatives", "0"],
     ],
 )
 def test_bad_options_give_one_line_and_exit_2(args):
