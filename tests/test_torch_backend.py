@@ -340,3 +340,21 @@ def test_targets_have_as_many_classes_as_the_network_has_outputs(cost):
     module = torch_backend.to_torch(build(spec, np.random.default_rng(0)), spec)  # float32
     history = fit_torch(spec, module, images, with_fragments, config)
     assert len(history.epochs) == 1
+
+
+@pytest.mark.parametrize("progress", [True, False])
+def test_torch_training_shows_a_bar_of_epochs_unless_told_not_to(progress, capsys):
+    from digitnet.config import TrainConfig
+    from digitnet.experiment import fit_with_torch
+
+    spec = ModelSpec(16, [{"type": "dense", "units": 4, "activation": "softmax"}], "log-likelihood")
+    images = np.random.default_rng(3).integers(0, 256, (20, 4, 4), dtype=np.uint8)
+    config = TrainConfig(epochs=3, mini_batch_size=5, learning_rate=0.1, seed=0)
+    heard = []
+    model = build(spec, np.random.default_rng(0))
+    history, _ = fit_with_torch(
+        spec, model, images, np.arange(20) % 4, config, None, heard.append, "cpu", progress
+    )
+    assert [r.epoch for r in heard] == [0, 1, 2] and len(history.epochs) == 3
+    err = capsys.readouterr().err
+    assert ("3/3 epochs" in err) == progress and ("Training on cpu" in err) == progress

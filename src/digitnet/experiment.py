@@ -25,6 +25,7 @@ from digitnet.errors import DigitnetError
 from digitnet.fileio import atomic_write
 from digitnet.nn import build, losses
 from digitnet.nn.model import Sequential
+from digitnet.progress import Bar
 from digitnet.train import EpochRecord, History, TrainingInterrupted, as_inputs, evaluate, fit
 
 
@@ -135,7 +136,7 @@ def run(
     start = time.perf_counter()
     if engine == "torch":
         history, model = fit_with_torch(
-            spec, model, xtr, ytr, config, ready.validation, on_epoch, device
+            spec, model, xtr, ytr, config, ready.validation, on_epoch, device, progress
         )
     else:
         cost = losses.get(spec.cost)
@@ -151,11 +152,13 @@ def run_together(
     limit: int | None = None,
     device: str = "auto",
     on_epoch: Callable[[int, EpochRecord], None] | None = None,
+    progress: bool | None = None,
 ) -> list[Result]:
     """Train several runs with the PyTorch engine at once, taking turns step by step (on a
     GPU their steps overlap: :func:`digitnet.torch_train.train_together`). Each run is what
     :func:`run` with ``engine="torch"`` would do; ``seconds`` is the time they took together.
-    ``on_epoch(k, record)`` hears of each epoch of run k."""
+    ``on_epoch(k, record)`` hears of each epoch of run k; ``progress``: a bar of the epochs
+    done by all runs (None: when stderr is a terminal)."""
     from digitnet import torch_backend
     from digitnet.torch_train import train_together, training
 
@@ -165,14 +168,28 @@ def run_together(
         torch_backend.to_torch(ready.model, spec)  # the engine's initial weights, as run()
         for ready, (spec, _) in zip(prepared, jobs, strict=True)
     ]
+    total = sum(config.epochs for _, config in jobs)
+    bar = Bar(f"Training {len(jobs)} on {on.type}", total, " epochs", progress)
+    done = [0]
+
+    def heard(k: int, record: EpochRecord) -> None:
+        done[0] += 1
+        if on_epoch is not None:
+            bar.close()  # (the bar is drawn again below what on_epoch prints)
+            on_epoch(k, record)
+        bar.update(done[0])
+
     runs = [
         training(spec, module, *ready.train, config, ready.validation, device=on, on_epoch=hook)
         for ready, module, (spec, config), hook in zip(
-            prepared, modules, jobs, _epoch_hooks(on_epoch, len(jobs)), strict=True
+            prepared, modules, jobs, _epoch_hooks(heard, len(jobs)), strict=True
         )
     ]
     start = time.perf_counter()
-    histories = train_together(runs, on)
+    try:
+        histories = train_together(runs, on)
+    finally:
+        bar.close()
     seconds = time.perf_counter() - start
     trained = [
         torch_backend.from_torch(module, spec, ready.model.dtype)
@@ -191,18 +208,31 @@ def _epoch_hooks(on_epoch, count: int) -> list:
     return [lambda record, k=k: on_epoch(k, record) for k in range(count)]
 
 
-def fit_with_torch(spec, model, x, labels, config, validation, on_epoch, device_name):
-    """Train a copy of ``model`` in PyTorch; returns (history, the trained engine model)."""
+def fit_with_torch(
+    spec, model, x, labels, config, validation, on_epoch, device_name, progress=None
+):
+    """Train a copy of ``model`` in PyTorch; returns (history, the trained engine model).
+    ``progress``: a bar of the epochs done (None: when stderr is a terminal)."""
     from digitnet import torch_backend
     from digitnet.torch_train import fit_torch
 
     module = torch_backend.to_torch(model, spec)  # the same initial weights as the engine's
     on = torch_backend.device(device_name)
+    bar = Bar(f"Training on {on.type}", config.epochs, " epochs", progress)
+
+    def heard(record: EpochRecord) -> None:
+        if on_epoch is not None:
+            bar.close()  # (the bar is drawn again below what on_epoch prints)
+            on_epoch(record)
+        bar.update(record.epoch + 1)
+
     try:
-        history = fit_torch(spec, module, x, labels, config, validation, on_epoch, on)
+        history = fit_torch(spec, module, x, labels, config, validation, heard, on)
     except TrainingInterrupted as stop:
         stop.model = torch_backend.from_torch(stop.model, spec, model.dtype)
         raise
+    finally:
+        bar.close()
     return history, torch_backend.from_torch(module, spec, model.dtype)
 
 

@@ -222,7 +222,7 @@ def run_seed(
     together = engine == "torch" and experiment.ensemble > 1
     if together:  # the members take turns on the device
         jobs = [(experiment.spec, config) for config in configs]
-        results = runs.run_together(jobs, data_dir, limit, device)
+        results = runs.run_together(jobs, data_dir, limit, device, progress=progress)
     else:
         results = [
             runs.run(

@@ -126,7 +126,9 @@ def train_reader(
     if engine == "torch":
         from digitnet.experiment import fit_with_torch
 
-        history, model = fit_with_torch(TRAIN_SPEC, model, xs, ys, config, None, None, device)
+        history, model = fit_with_torch(
+            TRAIN_SPEC, model, xs, ys, config, None, None, device, progress
+        )
     else:
         history = fit(model, losses.get(TRAIN_SPEC.cost), xs, ys, config, rng, None, None, progress)
     seconds = time.perf_counter() - start
