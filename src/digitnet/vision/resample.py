@@ -6,8 +6,7 @@ the weights output pixel i gives the input pixels. The weights are PIL's (same c
 supports and normalisation): Lanczos (a = 3) stretched over the input pixels when
 shrinking, so that it averages what it drops, and the triangle (bilinear) when growing.
 Each pass is clipped to [0, 1], as PIL's 8-bit path does, but nothing is rounded to
-1/255. The matrices
-depend only on the sizes, so they are made once per pair of sizes.
+1/255. The matrices depend only on the sizes, so they are made once per pair of sizes.
 """
 
 from __future__ import annotations

@@ -214,8 +214,8 @@ class Candidates:
     crop) per candidate (spans with the same ink share a crop); crops: (K, 28, 28)
     float32 in MNIST's form, every crop cut so far (a closer look adds to the first
     look's ``first``); empty: for each pair of neighbouring cuts, whether the stretch
-    between them has no ink; height: the line height in pixels; stretches and inks:
-    what was cut so far, so that a closer look cuts only what is new.
+    between them has no ink; height: the line height in pixels; inks: what was cut so
+    far, by the components a stretch holds, so that a closer look cuts only what is new.
     """
 
     cuts: list[int]
@@ -224,7 +224,6 @@ class Candidates:
     empty: list[bool]
     height: float
     first: int  # how many of the crops the first look cut
-    stretches: dict = field(default_factory=dict, repr=False)  # (a, b) -> cut_piece's
     inks: dict = field(default_factory=dict, repr=False)  # the ink's components -> cut_piece's
 
 
@@ -241,11 +240,10 @@ def candidates(ink: np.ndarray, closer: bool = False) -> Candidates:
 
 
 def cut_line(line: Prepared, cuts: list[int], before: Candidates | None = None) -> Candidates:
-    """The candidates between ``cuts``; stretches and crops already cut ``before`` are
-    not cut again (crops keep their indices)."""
+    """The candidates between ``cuts``; ink already cut ``before`` is not cut again
+    (crops keep their indices)."""
     comps, height = line.comps, line.height
     crops = list(before.crops) if before else []
-    stretches = dict(before.stretches) if before else {}
     inks = dict(before.inks) if before else {}
     old = set(before.cuts) if before else set(cuts)  # a closer look's cuts are the others
     inner = [
@@ -260,9 +258,7 @@ def cut_line(line: Prepared, cuts: list[int], before: Candidates | None = None) 
                 break  # (the next stretch is always a candidate: every path needs one)
             if j > i + 1 and (inner[i] or inner[j]) and width > CUT_WIDTH * height + 2:
                 continue
-            if (a, cuts[j]) not in stretches:
-                stretches[a, cuts[j]] = cut_piece(line, a, cuts[j], crops, inks)
-            found = stretches[a, cuts[j]]
+            found = cut_piece(line, a, cuts[j], crops, inks)
             if found is None:
                 empty[i] |= j == i + 1
                 continue
@@ -270,7 +266,7 @@ def cut_line(line: Prepared, cuts: list[int], before: Candidates | None = None) 
     if not crops:
         raise NoDigitError("no digits found")
     first = before.first if before else len(crops)
-    return Candidates(cuts, spans, np.stack(crops), empty, height, first, stretches, inks)
+    return Candidates(cuts, spans, np.stack(crops), empty, height, first, inks)
 
 
 def cut_piece(
