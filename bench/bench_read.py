@@ -75,7 +75,7 @@ def line_seconds(model, paths: list[Path], images, labels, repeats: int = 50) ->
     """Time ``read_line`` on ``repeats`` synthetic 6-digit lines (generator seed 1)."""
     peer = torch_peer(paths)
     rng = np.random.default_rng(1)
-    times, classify, peer_times, crops = [], [], [], []
+    times, classify, peer_times, seen = [], [], [], []  # seen: each line's batches
     for _ in range(repeats):
         line = make_line(images, labels, rng, digits=6)
         batches: list[np.ndarray] = []
@@ -92,8 +92,8 @@ def line_seconds(model, paths: list[Path], images, labels, repeats: int = 50) ->
         read_line(ink_intensity(line.image), timed)
         times.append(time.perf_counter() - start)
         classify.append(spent[0])
-        crops.append(batches)
-    for batches in crops if peer else []:  # after the NumPy runs: no thread pools fighting
+        seen.append(batches)
+    for batches in seen if peer else []:  # after the NumPy runs: no thread pools fighting
         start = time.perf_counter()
         for x in batches:
             peer(x)
@@ -103,7 +103,7 @@ def line_seconds(model, paths: list[Path], images, labels, repeats: int = 50) ->
         statistics.mean(times),
         statistics.median(classify),
         statistics.median(peer_times) if peer else None,
-        statistics.mean(sum(len(x) for x in batches) for batches in crops),
+        statistics.mean(sum(len(x) for x in batches) for batches in seen),
     )
 
 
