@@ -170,15 +170,7 @@ def run_together(
     ]
     total = sum(config.epochs for _, config in jobs)
     bar = Bar(f"Training {len(jobs)} on {on.type}", total, " epochs", progress)
-    done = [0]
-
-    def heard(k: int, record: EpochRecord) -> None:
-        done[0] += 1
-        if on_epoch is not None:
-            bar.close()  # (the bar is drawn again below what on_epoch prints)
-            on_epoch(k, record)
-        bar.update(done[0])
-
+    heard = _counted(bar, on_epoch)
     runs = [
         training(spec, module, *ready.train, config, ready.validation, device=on, on_epoch=hook)
         for ready, module, (spec, config), hook in zip(
@@ -201,6 +193,21 @@ def run_together(
     ]
 
 
+def _counted(bar: Bar, on_epoch: Callable | None) -> Callable:
+    """An epoch callback that passes its arguments on to ``on_epoch`` (if any) and moves
+    ``bar`` on by one epoch, drawn again below what ``on_epoch`` prints."""
+    done = [0]
+
+    def heard(*args) -> None:
+        done[0] += 1
+        if on_epoch is not None:
+            bar.close()
+            on_epoch(*args)
+        bar.update(done[0])
+
+    return heard
+
+
 def _epoch_hooks(on_epoch, count: int) -> list:
     """One callback a run, telling ``on_epoch`` which run it came from."""
     if on_epoch is None:
@@ -219,15 +226,10 @@ def fit_with_torch(
     module = torch_backend.to_torch(model, spec)  # the same initial weights as the engine's
     on = torch_backend.device(device_name)
     bar = Bar(f"Training on {on.type}", config.epochs, " epochs", progress)
-
-    def heard(record: EpochRecord) -> None:
-        if on_epoch is not None:
-            bar.close()  # (the bar is drawn again below what on_epoch prints)
-            on_epoch(record)
-        bar.update(record.epoch + 1)
-
     try:
-        history = fit_torch(spec, module, x, labels, config, validation, heard, on)
+        history = fit_torch(
+            spec, module, x, labels, config, validation, _counted(bar, on_epoch), on
+        )
     except TrainingInterrupted as stop:
         stop.model = torch_backend.from_torch(stop.model, spec, model.dtype)
         raise
