@@ -23,10 +23,11 @@ from digitnet.data import load_all
 from digitnet.data.augment import expand_shifts
 from digitnet.errors import DigitnetError
 from digitnet.fileio import atomic_write
+from digitnet.metrics import per_class_recall
 from digitnet.nn import build, losses
 from digitnet.nn.model import Sequential
 from digitnet.progress import Bar
-from digitnet.train import EpochRecord, History, TrainingInterrupted, as_inputs, evaluate, fit
+from digitnet.train import EpochRecord, History, TrainingInterrupted, as_inputs, fit, predict
 
 
 @dataclass
@@ -40,6 +41,7 @@ class Result:
     seconds: float
     train_size: int
     validation_correct: int | None = None
+    test_recall: np.ndarray | None = None  # (10,) share of each class's test images named right
 
     @property
     def test_accuracy(self) -> float:
@@ -104,18 +106,23 @@ def _result(
     """Measure the trained model on the test (and validation) data: with PyTorch on
     ``device`` when given (a large CNN takes minutes on a CPU), else with the engine."""
 
-    def count(x: np.ndarray, labels: np.ndarray) -> int:
+    def predicted(x: np.ndarray) -> np.ndarray:
         if device is None:
-            return evaluate(model, x, labels)
+            return predict(model, x)
         from digitnet import torch_backend
 
         scores = torch_backend.predict_proba(model, spec, as_inputs(x, model.dtype), device)
-        return int((scores.argmax(axis=1) == labels).sum())
+        return scores.argmax(axis=1)
 
-    correct = count(*ready.test)
-    val_correct = count(*ready.validation) if ready.validation is not None else None
+    x_test, y_test = ready.test
+    guesses = predicted(x_test)
+    correct = int((guesses == y_test).sum())
+    recall = per_class_recall(guesses, y_test, spec.sizes[-1])
+    val_correct = None
+    if ready.validation is not None:
+        val_correct = int((predicted(ready.validation[0]) == ready.validation[1]).sum())
     return Result(
-        model, history, correct, len(ready.test[1]), seconds, len(ready.train[1]), val_correct
+        model, history, correct, len(y_test), seconds, len(ready.train[1]), val_correct, recall
     )
 
 

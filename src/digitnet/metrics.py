@@ -31,3 +31,21 @@ def per_class_report(cm: np.ndarray, names: tuple[str, ...] | list[str]) -> str:
     total, right = int(cm.sum()), int(np.trace(cm))
     lines.append(f"{'all':<{width}}  {total:>6}  {right:>7}  {right / max(total, 1):>7.2%}")
     return "\n".join(lines)
+
+
+def per_class_recall(predicted: np.ndarray, labels: np.ndarray, classes: int = 10) -> np.ndarray:
+    """(classes,) share of each class's examples that were predicted as that class; NaN for a
+    class with no examples. predicted and labels are (N,) class indices."""
+    cm = confusion_matrix(predicted, labels, classes)
+    counts = cm.sum(axis=1)
+    return np.divide(np.diag(cm), counts, out=np.full(classes, np.nan), where=counts > 0)
+
+
+STALLED_RECALL = 0.1
+
+
+def silent_classes(recall: np.ndarray) -> list[int]:
+    """The classes a network almost never names for their own examples (recall (classes,)
+    under 10%). A trained MNIST network names every digit; one that skips a digit has
+    stalled, typically with that digit's output neuron saturated off."""
+    return [k for k, r in enumerate(recall) if r < STALLED_RECALL]

@@ -17,6 +17,7 @@ import numpy as np
 
 from digitnet.config import ModelSpec, TrainConfig
 from digitnet.errors import DigitnetError, lookup
+from digitnet.metrics import per_class_recall, silent_classes
 
 
 @dataclass(frozen=True)
@@ -248,15 +249,20 @@ def run_seed(
             scores = [r.model.predict_proba(x) for r in results]
         voted = majority_vote(scores)
         accuracy = 100 * float(np.mean(voted == y))
+        recall = per_class_recall(voted, y)
     elif experiment.split == "validation":
         if first.validation_correct is None:
             raise DigitnetError(f"{experiment.name} reports validation accuracy but has none")
         accuracy = 100 * first.validation_correct / 10_000
     else:
         accuracy = 100 * first.test_accuracy
+    if experiment.ensemble == 1:
+        recall = first.test_recall
     return {
         "seed": seed,
         "accuracy": accuracy,
+        "recall": [round(float(r), 4) for r in recall],  # on the test data, each class
+        "silent": silent_classes(recall),  # the classes it (almost) never names: a stall
         "members": [100 * r.test_accuracy for r in results] if experiment.ensemble > 1 else None,
         # trained together, each result's time is that of all of them
         "seconds": results[0].seconds if together else sum(r.seconds for r in results),

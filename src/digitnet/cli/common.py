@@ -100,6 +100,32 @@ def engine_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def stall_note(recall, names, spec) -> str | None:
+    """A note for a run that never names some classes (``metrics.silent_classes`` of recall
+    (classes,)), naming them by ``names``; None when every class is named. ``spec``: the
+    network's ModelSpec, for the likely cause."""
+    from digitnet.metrics import silent_classes
+
+    silent = silent_classes(recall)
+    if not silent:
+        return None
+    listed = ", ".join(f"{names[k]} ({recall[k]:.0%})" for k in silent)
+    note = f"Note: this run has stalled: it almost never answers {listed} on the test data."
+    return " ".join(filter(None, [note, stall_cause(spec)]))
+
+
+def stall_cause(spec) -> str | None:
+    """Why a network of ``spec`` (a ModelSpec) may stall, where known."""
+    if spec.cost == "quadratic" and spec.layers[-1].get("activation") == "sigmoid":
+        return (
+            "Their output neurons have most likely saturated, and with the quadratic cost a"
+            " saturated neuron barely learns (chapter 3). The book's chapter 1 warns that some"
+            " runs end like this; another seed, or the cross-entropy cost (--cost cross-entropy),"
+            " usually avoids it."
+        )
+    return None
+
+
 def for_each_image(paths, handle, as_json: bool, key: str) -> int:
     """Run ``handle(path) -> (record, line)`` on each image; print each line (or, with
     ``as_json``, all records as JSON at the end). A file that fails is reported in one

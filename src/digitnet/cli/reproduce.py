@@ -7,7 +7,7 @@ import json
 import statistics
 from pathlib import Path
 
-from digitnet.cli.common import data_dir_option, engine_options, positive_int
+from digitnet.cli.common import data_dir_option, engine_options, positive_int, stall_cause
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -37,6 +37,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
     from digitnet import reproduce
+    from digitnet.data.sources import dataset_info
 
     if args.list or not args.name:
         for e in reproduce.EXPERIMENTS.values():
@@ -45,6 +46,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     exp = reproduce.get(args.name)
     print(f"{exp.name}: {exp.describe()}")
     print(f"  source: {exp.source}; published {exp.published:.2f}% on {exp.split} data")
+    names = dataset_info(exp.config.dataset).classes
     results = []
     for seed in range(args.seeds):
         r = reproduce.run_seed(
@@ -61,10 +63,12 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         members = (
             f"; networks {', '.join(f'{a:.2f}%' for a in r['members'])}" if r["members"] else ""
         )
+        silent = ", ".join(names[k] for k in r["silent"])
+        stalled = f"; stalled: almost never answers {silent}"
         print(
             f"  seed {seed}: {r['accuracy']:.2f}% on {exp.split} data "
             f"(epoch {r['kept_epoch']} of {r['epochs']} kept{members}; {r['seconds']:.1f} s, "
-            f"{r['engine']})",
+            f"{r['engine']}{stalled if r['silent'] else ''})",
             flush=True,
         )
     median = statistics.median(r["accuracy"] for r in results)
@@ -75,6 +79,13 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     )
     if exp.note:
         print(f"  note: {exp.note}")
+    stalls = [r for r in results if r["silent"]]
+    if stalls:
+        cause = stall_cause(exp.spec)
+        print(
+            f"  {len(stalls)} of {len(results)} runs stalled: each almost never answers the"
+            f" classes named on its line.{' ' + cause if cause else ''}"
+        )
     if args.json:
         summary = {
             "name": exp.name,

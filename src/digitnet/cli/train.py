@@ -16,6 +16,7 @@ from digitnet.cli.common import (
     positive_float,
     positive_int,
     sizes_list,
+    stall_note,
 )
 from digitnet.config import ModelSpec, TrainConfig
 from digitnet.errors import DigitnetError
@@ -238,7 +239,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     if out.exists() and not args.force:
         raise DigitnetError(f"{out}: already exists; pass --force to overwrite or choose --out")
     print(
-        f"Training {sizes} ({spec.cost} cost) on {config.dataset}: {config.epochs} epochs, "
+        f"Training {sizes} ({spec.cost} cost) on {config.dataset}: {config.epochs} "
+        f"epoch{'s' * (config.epochs != 1)}, "
         f"mini-batch {config.mini_batch_size}, η = {config.learning_rate}, "
         f"{config.optimizer}",
         flush=True,
@@ -288,6 +290,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         f"({result.test_accuracy:.2%}); trained in {result.seconds:.1f} s "
         f"({result.history.engine})"
     )
+    from digitnet.data.sources import dataset_info
+
+    note = stall_note(result.test_recall, dataset_info(config.dataset).classes, spec)
+    if note:
+        print(note)
     experiment.save(out, spec, config, result)
     print(f"Saved {out}")
     return 0

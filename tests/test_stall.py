@@ -1,0 +1,56 @@
+"""A run that stalls (some classes never named) says so, and why, when it ends."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from digitnet import cli
+from digitnet.cli.common import stall_note
+from digitnet.config import ModelSpec
+from digitnet.metrics import per_class_recall, silent_classes
+from digitnet.reproduce import EXPERIMENTS, run_seed
+
+
+def test_recall_per_class_and_the_classes_never_named():
+    labels = np.array([0, 0, 1, 1, 1, 2, 2, 2, 2, 2])
+    predicted = np.array([0, 1, 1, 1, 1, 1, 1, 1, 1, 2])
+    recall = per_class_recall(predicted, labels, classes=4)
+    np.testing.assert_allclose(recall[:3], [0.5, 1.0, 0.2])
+    assert np.isnan(recall[3])  # no examples: neither named nor silent
+    assert silent_classes(recall) == []
+    assert silent_classes(np.array([0.99, 0.0, 0.5, 0.09])) == [1, 3]
+
+
+def test_the_note_names_the_classes_and_the_cause_only_where_it_is_known():
+    book = ModelSpec.from_sizes([784, 100, 10])  # sigmoid outputs, quadratic cost
+    recall = np.array([0.0, 0.99, 0.97, 0.02, *[0.95] * 6])
+    note = stall_note(recall, [str(k) for k in range(10)], book)
+    assert "almost never answers 0 (0%), 3 (2%)" in note and "saturated" in note
+    softmax = ModelSpec.from_dict(
+        {
+            "layers": [
+                {"type": "dense", "units": 30, "activation": "relu"},
+                {"type": "dense", "units": 10, "activation": "softmax"},
+            ],
+            "cost": "log-likelihood",
+        }
+    )
+    assert "saturated" not in stall_note(recall, [str(k) for k in range(10)], softmax)
+    assert stall_note(np.full(10, 0.9), [str(k) for k in range(10)], book) is None
+
+
+def test_a_stalled_run_of_the_books_100_neuron_network_says_so(data_dir, tmp_path, capsys):
+    # seed 1 of book-ch1-100 stalls in its first epoch (41% on validation, six digits unnamed)
+    args = ["train", "--sizes", "784,100,10", "--seed", "1", "--epochs", "1", "--quiet"]
+    args += ["--out", str(tmp_path / "m.safetensors"), "--data-dir", str(data_dir)]
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out
+    assert "this run has stalled: it almost never answers" in out and "saturated" in out
+    assert (tmp_path / "m.safetensors").exists()  # the model is still saved
+
+
+def test_reproduce_marks_stalled_seeds_and_not_healthy_ones(data_dir):
+    stalled = run_seed(EXPERIMENTS["book-ch1-100"], 1, epochs=1, data_dir=data_dir, progress=False)
+    assert stalled["silent"] and len(stalled["recall"]) == 10
+    healthy = run_seed(EXPERIMENTS["book-ch1"], 0, epochs=1, data_dir=data_dir, progress=False)
+    assert healthy["silent"] == [] and min(healthy["recall"]) > 0.8
