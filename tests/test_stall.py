@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
 from digitnet import cli
@@ -54,3 +56,32 @@ def test_reproduce_marks_stalled_seeds_and_not_healthy_ones(data_dir):
     assert stalled["silent"] and len(stalled["recall"]) == 10
     healthy = run_seed(EXPERIMENTS["book-ch1"], 0, epochs=1, data_dir=data_dir, progress=False)
     assert healthy["silent"] == [] and min(healthy["recall"]) > 0.8
+
+
+def test_reproduce_tells_the_median_of_runs_that_did_not_stall_beside_the_median(
+    monkeypatch, tmp_path, capsys
+):
+    from digitnet import reproduce
+
+    def fake(experiment, seed, *args, **kwargs):
+        return {
+            "seed": seed,
+            "accuracy": {0: 96.3, 1: 80.0, 2: 96.5}[seed],
+            "members": None,
+            "seconds": 1.0,
+            "epochs": 30,
+            "kept_epoch": 29,
+            "engine": "numpy",
+            "recall": [0.9] * 10,
+            "silent": [0, 8] if seed == 1 else [],
+        }
+
+    monkeypatch.setattr(reproduce, "run_seed", fake)
+    out = tmp_path / "r.json"
+    assert cli.main(["reproduce", "book-ch1-100", "--seeds", "3", "--json", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "seed 1: 80.00%" in text and "stalled: almost never answers 0, 8" in text
+    assert "ours: 96.30% (median of 3 seeds)" in text  # the median of all runs stays the figure
+    assert "1 of 3 runs stalled" in text
+    assert "the 2 that did not stall: median 96.40% (difference -0.19 points)" in text
+    assert json.loads(out.read_text())["median_not_stalled"] == 96.4

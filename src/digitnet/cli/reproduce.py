@@ -80,18 +80,25 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     if exp.note:
         print(f"  note: {exp.note}")
     stalls = [r for r in results if r["silent"]]
+    healthy = [r["accuracy"] for r in results if not r["silent"]]
     if stalls:
         cause = stall_cause(exp.spec)
         print(
             f"  {len(stalls)} of {len(results)} runs stalled: each almost never answers the"
             f" classes named on its line.{' ' + cause if cause else ''}"
         )
+        if healthy:  # told beside the median above, never in its place
+            print(
+                f"  the {len(healthy)} that did not stall: median {statistics.median(healthy):.2f}%"
+                f" (difference {statistics.median(healthy) - exp.published:+.2f} points)"
+            )
     if args.json:
         summary = {
             "name": exp.name,
             "published": exp.published,
             "split": exp.split,
             "median": median,
+            "median_not_stalled": statistics.median(healthy) if healthy else None,
             "runs": results,
             "epochs": args.epochs,
             "limit": args.limit,
