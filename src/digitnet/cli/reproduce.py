@@ -88,9 +88,10 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
             f" classes named on its line.{' ' + cause if cause else ''}"
         )
         if healthy:  # told beside the median above, never in its place
+            fine = statistics.median(healthy)
             print(
-                f"  the {len(healthy)} that did not stall: median {statistics.median(healthy):.2f}%"
-                f" (difference {statistics.median(healthy) - exp.published:+.2f} points)"
+                f"  the {len(healthy)} that did not stall: {'median ' * (len(healthy) > 1)}"
+                f"{fine:.2f}% (difference {fine - exp.published:+.2f} points)"
             )
     if args.json:
         summary = {
