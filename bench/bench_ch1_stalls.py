@@ -3,7 +3,7 @@
     python bench/bench_ch1_stalls.py [--seeds 11] [--variants network64,digitnet32] [--jobs 2]
 
 The book's chapter 1 network with 100 hidden neurons (N(0, 1) weights and biases, quadratic
-cost, η 3.0, mini-batch 10, 30 epochs) reaches ~96.5% on some runs and stalls at 70-88% on
+cost, η 3.0, mini-batch 10, 30 epochs) reaches ~96.5% on some runs and stalls at 58-88% on
 others, with output neurons saturated for good. To tell the setup from our arithmetic, this
 trains it in an independent restatement of the book's network.py written here in plain
 NumPy (vectorised over each mini-batch; float64 as network.py, and float32), seeds 1..N

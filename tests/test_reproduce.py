@@ -46,6 +46,7 @@ def test_short_version_runs_and_sets_ours_beside_theirs(name, data_dir, tmp_path
     text = capsys.readouterr().out
     exp = EXPERIMENTS[name]
     assert f"published: {exp.published:.2f}%" in text
+    assert f"a quick check (1 epoch, the first {limit} training images)" in text
     result = json.loads(out.read_text())
     assert result["runs"][0]["epochs"] == 1
     # It learned something in one short epoch; the sigmoid CNNs sit on a plateau for their

@@ -46,6 +46,10 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     exp = reproduce.get(args.name)
     print(f"{exp.name}: {exp.describe()}")
     print(f"  source: {exp.source}; published {exp.published:.2f}% on {exp.split} data")
+    if args.epochs or args.limit:
+        shorter = [f"{args.epochs} epoch{'s' * (args.epochs > 1)}" if args.epochs else ""]
+        shorter += [f"the first {args.limit} training images" if args.limit else ""]
+        print(f"  a quick check ({', '.join(filter(None, shorter))}), not the published run")
     names = dataset_info(exp.config.dataset).classes
     results = []
     for seed in range(args.seeds):
