@@ -41,7 +41,7 @@ class Result:
     seconds: float
     train_size: int
     validation_correct: int | None = None
-    test_recall: np.ndarray | None = None  # (10,) share of each class's test images named right
+    test_recall: np.ndarray | None = None  # (classes,) share of each class's test images named
 
     @property
     def test_accuracy(self) -> float:

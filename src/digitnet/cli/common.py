@@ -5,6 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from digitnet.config import ModelSpec
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -100,7 +107,9 @@ def engine_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def stall_note(recall, names, spec) -> str | None:
+def stall_note(
+    recall: np.ndarray | Sequence[float], names: Sequence[str], spec: ModelSpec
+) -> str | None:
     """A note for a run that never names some classes (``metrics.silent_classes`` of recall
     (classes,)), naming them by ``names``; None when every class is named. ``spec``: the
     network's ModelSpec, for the likely cause."""
@@ -114,7 +123,7 @@ def stall_note(recall, names, spec) -> str | None:
     return " ".join(filter(None, [note, stall_cause(spec)]))
 
 
-def stall_cause(spec) -> str | None:
+def stall_cause(spec: ModelSpec) -> str | None:
     """Why a network of ``spec`` (a ModelSpec) may stall, where known."""
     if spec.cost == "quadratic" and spec.layers[-1].get("activation") == "sigmoid":
         return (
