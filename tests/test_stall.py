@@ -41,14 +41,21 @@ def test_the_note_names_the_classes_and_the_cause_only_where_it_is_known():
     assert stall_note(np.full(10, 0.9), [str(k) for k in range(10)], book) is None
 
 
-def test_a_stalled_run_of_the_books_100_neuron_network_says_so(data_dir, tmp_path, capsys):
+def test_a_stalled_run_of_the_books_100_neuron_network_says_so_and_so_does_evaluate(
+    data_dir, tmp_path, capsys
+):
     # seed 1 of book-ch1-100 stalls in its first epoch (41% on validation, six digits unnamed)
     args = ["train", "--sizes", "784,100,10", "--seed", "1", "--epochs", "1", "--quiet"]
     args += ["--out", str(tmp_path / "m.safetensors"), "--data-dir", str(data_dir)]
     assert cli.main(args) == 0
     out = capsys.readouterr().out
-    assert "this run has stalled: it almost never answers" in out and "saturated" in out
+    assert "this network has stalled: it almost never answers" in out and "saturated" in out
     assert (tmp_path / "m.safetensors").exists()  # the model is still saved
+    # and evaluating the saved model says so too, on the data it was asked about
+    split = ["--split", "validation", "--data-dir", str(data_dir)]
+    assert cli.main(["evaluate", str(tmp_path / "m.safetensors"), *split]) == 0
+    out = capsys.readouterr().out
+    assert "this network has stalled" in out and "on the validation data" in out
 
 
 def test_reproduce_marks_stalled_seeds_and_not_healthy_ones(data_dir):

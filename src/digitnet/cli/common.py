@@ -108,18 +108,18 @@ def engine_options(p: argparse.ArgumentParser) -> None:
 
 
 def stall_note(
-    recall: np.ndarray | Sequence[float], names: Sequence[str], spec: ModelSpec
+    recall: np.ndarray | Sequence[float], names: Sequence[str], spec: ModelSpec, split: str = "test"
 ) -> str | None:
     """A note for a run that never names some classes (``metrics.silent_classes`` of recall
     (classes,)), naming them by ``names``; None when every class is named. ``spec``: the
-    network's ModelSpec, for the likely cause."""
+    network's ModelSpec, for the likely cause; ``split``: the data recall was measured on."""
     from digitnet.metrics import silent_classes
 
     silent = silent_classes(recall)
     if not silent:
         return None
     listed = ", ".join(f"{names[k]} ({recall[k]:.0%})" for k in silent)
-    note = f"Note: this run has stalled: it almost never answers {listed} on the test data."
+    note = f"Note: this network has stalled: it almost never answers {listed} on the {split} data."
     return " ".join(filter(None, [note, stall_cause(spec)]))
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digitnet.cli.common import data_dir_option, engine_options, for_each_image
+from digitnet.cli.common import data_dir_option, engine_options, for_each_image, stall_note
 from digitnet.errors import DigitnetError
 
 
@@ -49,7 +49,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from digitnet import checkpoint
     from digitnet.data import load
     from digitnet.data.sources import dataset_info
-    from digitnet.metrics import confusion_matrix, per_class_report
+    from digitnet.metrics import confusion_matrix, per_class_recall, per_class_report
     from digitnet.reproduce import majority_vote
     from digitnet.train import as_inputs
 
@@ -82,7 +82,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             f"a vote of {len(scores)} models: {first.dataset} {args.split} accuracy: "
             f"{right} / {len(y)} ({right / len(y):.2%})"
         )
-    print(per_class_report(confusion_matrix(predicted, y), dataset_info(first.dataset).classes))
+    names = dataset_info(first.dataset).classes
+    print(per_class_report(confusion_matrix(predicted, y), names))
+    if len(ckpts) == 1:
+        note = stall_note(per_class_recall(predicted, y), names, first.spec, args.split)
+        if note:
+            print(note)
     return 0
 
 
