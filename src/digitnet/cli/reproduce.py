@@ -85,14 +85,14 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         print(f"  note: {exp.note}")
     stalls = [r for r in results if r["silent"]]
     healthy = [r["accuracy"] for r in results if not r["silent"]]
+    fine = statistics.median(healthy) if healthy else None  # the runs that did not stall
     if stalls:
         cause = stall_cause(exp.spec)
         print(
             f"  {len(stalls)} of {len(results)} runs stalled: each almost never answers the"
             f" classes named on its line.{' ' + cause if cause else ''}"
         )
-        if healthy:  # told beside the median above, never in its place
-            fine = statistics.median(healthy)
+        if fine is not None:  # told beside the median above, never in its place
             print(
                 f"  the {len(healthy)} that did not stall: {'median ' * (len(healthy) > 1)}"
                 f"{fine:.2f}% (difference {fine - exp.published:+.2f} points)"
@@ -103,7 +103,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
             "published": exp.published,
             "split": exp.split,
             "median": median,
-            "median_not_stalled": statistics.median(healthy) if healthy else None,
+            "median_not_stalled": fine,
             "runs": results,
             "epochs": args.epochs,
             "limit": args.limit,

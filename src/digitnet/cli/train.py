@@ -225,6 +225,7 @@ def epoch_line(record, verbose: bool) -> str:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from digitnet import checkpoint, experiment
+    from digitnet.data.sources import dataset_info
 
     spec = spec_from_args(args)
     config = config_from_args(args)
@@ -290,8 +291,6 @@ def cmd_train(args: argparse.Namespace) -> int:
         f"({result.test_accuracy:.2%}); trained in {result.seconds:.1f} s "
         f"({result.history.engine})"
     )
-    from digitnet.data.sources import dataset_info
-
     note = stall_note(result.test_recall, dataset_info(config.dataset).classes, spec)
     if note:
         print(note)
