@@ -100,6 +100,9 @@ def main() -> None:
     parser.add_argument("--data-dir")
     parser.add_argument("--one", nargs=2, metavar=("SEED", "DTYPE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    unknown = set(args.variants.split(",")) - set(VARIANTS)
+    if unknown:
+        parser.error(f"unknown variants {', '.join(sorted(unknown))}; known: {', '.join(VARIANTS)}")
     if args.one:
         print(network_py(int(args.one[0]), args.one[1], args.data_dir))
         return
