@@ -9,10 +9,12 @@ floating-point sums differs), but as one compiled loop over an epoch:
   cost of a NumPy loop;
 - the input is sparse: about 19% of MNIST's pixels are non-zero, so the first layer
   reads (forward) and updates (BP4) only the weight rows of the non-zero pixels.
-  Inputs are stored once per run in CSR form (row pointers, column indices, values).
+  Inputs are stored once per run in CSR form (row pointers, column indices, values);
+- those row loops are written in LLVM vectors (:mod:`digitnet.nn.simd`), and the next
+  images' non-zeros are prefetched, since a shuffled epoch reads them from all over memory.
 
 ``train.fit`` uses it when ``supports(...)`` says so and numba is installed, and the
-engine otherwise. ``tests/nn/test_fast.py`` checks the two agree.
+engine otherwise. ``tests/nn/test_sgd.py`` checks the two agree.
 """
 
 from __future__ import annotations
@@ -87,110 +89,12 @@ class CSR:
 
 
 def _compile():
-    """Compile the epoch kernel on first use (numba caches it on disk)."""
+    """The epoch kernel, compiled on first use (numba caches it on disk)."""
     global _kernel
-    if _kernel is not None:
-        return _kernel
-    import numba
+    if _kernel is None:
+        from digitnet.nn.fast_kernel import sgd_batches
 
-    @numba.njit(cache=True, fastmath=True, nogil=True)
-    def sgd_batches(
-        indptr,
-        indices,
-        values,
-        labels,
-        order,
-        start,
-        stop,
-        m,
-        eta,
-        decay,
-        cross_entropy,
-        w1t,
-        w1_scale,
-        b1,
-        w2t,
-        b2,
-    ):
-        """Mini-batches order[start:stop] (m at a time) of SGD on a 1-hidden-layer network.
-
-        Returns -1, or the position in ``order`` of the first mini-batch whose output
-        became NaN or infinite (nothing of that mini-batch is applied).
-
-        The first layer's weights are w1_scale[0] * w1t: w1t (n_in, width) holds them
-        transposed, their width padded to a multiple of 8 so the sparse loops vectorise
-        without a remainder; the scalar w1_scale[0] takes L2's weight decay (``decay`` =
-        1 − ηλ/n per step), so a step writes only the rows of the non-zero pixels.
-        b1 (width,), w2t (n_hidden, n_out), b2 (n_out,) are the rest. Padded units are
-        never read by the second layer and their δ is 0, so they never change and change
-        nothing. ``cross_entropy``: BP1 is δ = a − y (else the quadratic (a − y) σ'(z)).
-        All are updated in place.
-        """
-        width = w1t.shape[1]
-        n_hidden = w2t.shape[0]
-        n_out = w2t.shape[1]
-        one = w1t.dtype.type(1)
-        a1 = np.empty((m, width), w1t.dtype)
-        d1 = np.zeros((m, width), w1t.dtype)
-        d2 = np.empty((m, n_out), w1t.dtype)
-        for k0 in range(start, stop, m):
-            k = min(m, stop - k0)
-            scale = w1t.dtype.type(-eta / k)  # the update is −(η/m) Σ_x ∇C_x
-            s1 = w1t.dtype.type(w1_scale[0])
-            for i in range(k):
-                r = order[k0 + i]
-                # forward, first layer: z = b + Σ over non-zero pixels j of x_j w_j
-                for h in range(width):
-                    a1[i, h] = 0 * one
-                for p in range(indptr[r], indptr[r + 1]):
-                    j = indices[p]
-                    v = values[p]
-                    for h in range(width):
-                        a1[i, h] += v * w1t[j, h]
-                for h in range(n_hidden):
-                    a1[i, h] = one / (one + np.exp(-(b1[h] + s1 * a1[i, h])))
-                # forward, output layer, and BP1 (scaled by −η/m)
-                for o in range(n_out):
-                    z = b2[o]
-                    for h in range(n_hidden):
-                        z += a1[i, h] * w2t[h, o]
-                    if not np.isfinite(z):
-                        return k0
-                    a = one / (one + np.exp(-z))
-                    y = one if o == labels[r] else 0 * one
-                    if cross_entropy:
-                        d2[i, o] = scale * (a - y)
-                    else:
-                        d2[i, o] = scale * (a - y) * a * (one - a)
-                # BP2: δ¹ = (w² δ²) ⊙ σ'(z¹)
-                for h in range(n_hidden):
-                    s = 0 * one
-                    for o in range(n_out):
-                        s += w2t[h, o] * d2[i, o]
-                    d1[i, h] = s * a1[i, h] * (one - a1[i, h])
-            # BP3 and BP4, applied as the update once the whole mini-batch is done
-            if decay != 1.0:
-                w2t *= w1t.dtype.type(decay)
-                w1_scale[0] *= decay
-            inverse = w1t.dtype.type(1.0 / w1_scale[0])
-            for i in range(k):
-                r = order[k0 + i]
-                for h in range(n_hidden):
-                    for o in range(n_out):
-                        w2t[h, o] += a1[i, h] * d2[i, o]
-                    b1[h] += d1[i, h]
-                for o in range(n_out):
-                    b2[o] += d2[i, o]
-                for h in range(n_hidden):
-                    d1[i, h] *= inverse
-                for p in range(indptr[r], indptr[r + 1]):
-                    j = indices[p]
-                    v = values[p]
-                    for h in range(width):
-                        w1t[j, h] += v * d1[i, h]
-        return -1
-
-    _kernel = sgd_batches
+        _kernel = sgd_batches
     return _kernel
 
 
@@ -258,7 +162,9 @@ class FastSGD:
         self.labels = np.ascontiguousarray(labels, dtype=np.int64)
         self.kernel = _compile()
         first, second = model.dense_layers
-        width = -(-first.n_out // 8) * 8
+        from digitnet.nn.simd import ROW_MULTIPLE
+
+        width = -(-first.n_out // ROW_MULTIPLE) * ROW_MULTIPLE
         self.w1t = np.zeros((first.n_in, width), model.dtype)
         self.w1t[:, : first.n_out] = first.weight.T
         self.w1_scale = np.ones(1, np.float64)

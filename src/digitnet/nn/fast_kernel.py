@@ -1,0 +1,113 @@
+"""The fast path's epoch kernel (see :mod:`digitnet.nn.fast`), compiled by numba.
+
+It lives in its own module so that numba's on-disk cache works: the kernel refers to the
+vector intrinsics of :mod:`digitnet.nn.simd` as module globals. (As variables of an
+enclosing function they would be hashed into the cache key anew in every process, and
+the kernel compiled again on every run.) Importing this module needs numba.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from digitnet.nn.simd import prefetch, scatter_rows, sum_rows
+
+# fast-math without "no NaNs" and "no infinities": the kernel must still see them
+FASTMATH = {"contract", "reassoc", "nsz", "arcp"}
+PREFETCH_AHEAD = 2  # images: the next rows are fetched while this one is worked on
+
+
+@numba.njit(cache=True, fastmath=FASTMATH, error_model="numpy", nogil=True)
+def sgd_batches(
+    indptr,
+    indices,
+    values,
+    labels,
+    order,
+    start,
+    stop,
+    m,
+    eta,
+    decay,
+    cross_entropy,
+    w1t,
+    w1_scale,
+    b1,
+    w2t,
+    b2,
+):
+    """Mini-batches order[start:stop] (m at a time) of SGD on a 1-hidden-layer network.
+
+    Returns -1, or the position in ``order`` of the first mini-batch whose output
+    became NaN or infinite (nothing of that mini-batch is applied).
+
+    The first layer's weights are w1_scale[0] * w1t: w1t (n_in, width) holds them
+    transposed, their width padded to a multiple of simd.ROW_MULTIPLE so the sparse
+    row loops run on whole vectors; the scalar w1_scale[0] takes L2's weight decay
+    (``decay`` = 1 − ηλ/n per step), so a step writes only the rows of the non-zero
+    pixels. b1 (width,), w2t (n_hidden, n_out), b2 (n_out,) are the rest. Padded
+    units are never read by the second layer and their δ is 0, so they never change
+    and change nothing. ``cross_entropy``: BP1 is δ = a − y (else the quadratic
+    (a − y) σ'(z)). All are updated in place.
+    """
+    width = w1t.shape[1]
+    n_hidden = w2t.shape[0]
+    n_out = w2t.shape[1]
+    one = w1t.dtype.type(1)
+    zero = 0 * one
+    a1 = np.zeros((m, width), w1t.dtype)
+    d1 = np.zeros((m, width), w1t.dtype)
+    d2 = np.empty((m, n_out), w1t.dtype)
+    z2 = np.empty(n_out, w1t.dtype)
+    for k0 in range(start, stop, m):
+        k = min(m, stop - k0)
+        scale = w1t.dtype.type(-eta / k)  # the update is −(η/m) Σ_x ∇C_x
+        s1 = w1t.dtype.type(w1_scale[0])
+        for i in range(k):
+            r = order[k0 + i]
+            if k0 + i + PREFETCH_AHEAD < stop:
+                later = order[k0 + i + PREFETCH_AHEAD]
+                prefetch(indices, indptr[later], indptr[later + 1])
+                prefetch(values, indptr[later], indptr[later + 1])
+            # forward, first layer: z = b + Σ over non-zero pixels j of x_j w_j
+            sum_rows(indices, values, indptr[r], indptr[r + 1], w1t, a1, i)
+            for h in range(n_hidden):
+                a1[i, h] = one / (one + np.exp(-(b1[h] + s1 * a1[i, h])))
+            # forward, output layer, and BP1 (scaled by −η/m)
+            for o in range(n_out):
+                z2[o] = b2[o]
+            for h in range(n_hidden):
+                for o in range(n_out):
+                    z2[o] += a1[i, h] * w2t[h, o]
+            for o in range(n_out):
+                if not np.isfinite(z2[o]):
+                    return k0
+                a = one / (one + np.exp(-z2[o]))
+                y = one if o == labels[r] else zero
+                if cross_entropy:
+                    d2[i, o] = scale * (a - y)
+                else:
+                    d2[i, o] = scale * (a - y) * a * (one - a)
+            # BP2: δ¹ = (w² δ²) ⊙ σ'(z¹)
+            for h in range(n_hidden):
+                s = zero
+                for o in range(n_out):
+                    s += w2t[h, o] * d2[i, o]
+                d1[i, h] = s * a1[i, h] * (one - a1[i, h])
+        # BP3 and BP4, applied as the update once the whole mini-batch is done
+        if decay != 1.0:
+            w2t *= w1t.dtype.type(decay)
+            w1_scale[0] *= decay
+        inverse = w1t.dtype.type(1.0 / w1_scale[0])
+        for i in range(k):
+            r = order[k0 + i]
+            for h in range(n_hidden):
+                for o in range(n_out):
+                    w2t[h, o] += a1[i, h] * d2[i, o]
+                b1[h] += d1[i, h]
+                d1[i, h] *= inverse
+            for o in range(n_out):
+                b2[o] += d2[i, o]
+            scatter_rows(indices, values, indptr[r], indptr[r + 1], d1, i, w1t)
+    return -1
