@@ -170,8 +170,7 @@ class FastSGD:
         self.w1_scale = np.ones(1, np.float64)
         self.b1 = np.zeros(width, model.dtype)
         self.b1[: first.n_out] = first.bias
-        self.w2 = np.zeros((second.n_out, width), model.dtype)
-        self.w2[:, : first.n_out] = second.weight
+        self.w2t = np.ascontiguousarray(second.weight.T)
 
     def set_inputs(self, x: np.ndarray) -> None:
         """Train on new inputs from now on (the same examples, e.g. augmented anew)."""
@@ -226,9 +225,8 @@ class FastSGD:
             self.w1t,
             self.w1_scale,
             self.b1,
-            self.w2,
+            self.w2t,
             self.model.dense_layers[1].bias,
-            self.model.dense_layers[0].n_out,
         )
 
     def sync(self) -> None:
@@ -239,4 +237,4 @@ class FastSGD:
         first, second = self.model.dense_layers
         first.weight[...] = self.w1t[:, : first.n_out].T
         first.bias[...] = self.b1[: first.n_out]
-        second.weight[...] = self.w2[:, : first.n_out]
+        second.weight[...] = self.w2t.T

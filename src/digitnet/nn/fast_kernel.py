@@ -34,9 +34,8 @@ def sgd_batches(
     w1t,
     w1_scale,
     b1,
-    w2,
+    w2t,
     b2,
-    n_hidden,
 ):
     """Mini-batches order[start:stop] (m at a time) of SGD on a 1-hidden-layer network.
 
@@ -44,22 +43,23 @@ def sgd_batches(
     became NaN or infinite (nothing of that mini-batch is applied).
 
     The first layer's weights are w1_scale[0] * w1t: w1t (n_in, width) holds them
-    transposed, their width padded to a multiple of simd.ROW_MULTIPLE so the sparse row
-    loops run on whole vectors; the scalar w1_scale[0] takes L2's weight decay
+    transposed, their width padded to a multiple of simd.ROW_MULTIPLE so the sparse
+    row loops run on whole vectors; the scalar w1_scale[0] takes L2's weight decay
     (``decay`` = 1 − ηλ/n per step), so a step writes only the rows of the non-zero
-    pixels. b1 (width,), w2 (n_out, width) (the book's orientation, padded the same way)
-    and b2 (n_out,) are the rest; the first ``n_hidden`` units are real. Padded units
-    have zero weights on both sides, so their activation stays 0, their δ is 0, and
-    they never change and change nothing. ``cross_entropy``: BP1 is δ = a − y (else the
-    quadratic (a − y) σ'(z)). All are updated in place.
+    pixels. b1 (width,), w2t (n_hidden, n_out), b2 (n_out,) are the rest. Padded
+    units are never read by the second layer and their δ is 0, so they never change
+    and change nothing. ``cross_entropy``: BP1 is δ = a − y (else the quadratic
+    (a − y) σ'(z)). All are updated in place.
     """
     width = w1t.shape[1]
-    n_out = w2.shape[0]
+    n_hidden = w2t.shape[0]
+    n_out = w2t.shape[1]
     one = w1t.dtype.type(1)
     zero = 0 * one
     a1 = np.zeros((m, width), w1t.dtype)
     d1 = np.zeros((m, width), w1t.dtype)
     d2 = np.empty((m, n_out), w1t.dtype)
+    z2 = np.empty(n_out, w1t.dtype)
     for k0 in range(start, stop, m):
         k = min(m, stop - k0)
         scale = w1t.dtype.type(-eta / k)  # the update is −(η/m) Σ_x ∇C_x
@@ -72,41 +72,42 @@ def sgd_batches(
                 prefetch(values, indptr[later], indptr[later + 1])
             # forward, first layer: z = b + Σ over non-zero pixels j of x_j w_j
             sum_rows(indices, values, indptr[r], indptr[r + 1], w1t, a1, i)
-            for h in range(n_hidden):  # padded units stay 0
-                a1[i, h] = one / (one + np.exp(-(b1[h] + s1 * a1[i, h])))
-            # forward, output layer; BP1 (scaled by −η/m); BP2's sum w²ᵀ δ² built up
-            for h in range(width):
-                d1[i, h] = zero
-            for o in range(n_out):
-                z = b2[o]
-                for h in range(width):
-                    z += w2[o, h] * a1[i, h]
-                if not np.isfinite(z):
-                    return k0
-                a = one / (one + np.exp(-z))
-                y = one if o == labels[r] else zero
-                d = scale * (a - y)  # cross-entropy's BP1
-                if not cross_entropy:
-                    d *= a * (one - a)  # the quadratic cost's σ'(z)
-                d2[i, o] = d
-                for h in range(width):
-                    d1[i, h] += w2[o, h] * d
-            # BP2: δ¹ = (w²ᵀ δ²) ⊙ σ'(z¹)
             for h in range(n_hidden):
-                d1[i, h] *= a1[i, h] * (one - a1[i, h])
+                a1[i, h] = one / (one + np.exp(-(b1[h] + s1 * a1[i, h])))
+            # forward, output layer, and BP1 (scaled by −η/m)
+            for o in range(n_out):
+                z2[o] = b2[o]
+            for h in range(n_hidden):
+                for o in range(n_out):
+                    z2[o] += a1[i, h] * w2t[h, o]
+            for o in range(n_out):
+                if not np.isfinite(z2[o]):
+                    return k0
+                a = one / (one + np.exp(-z2[o]))
+                y = one if o == labels[r] else zero
+                if cross_entropy:
+                    d2[i, o] = scale * (a - y)
+                else:
+                    d2[i, o] = scale * (a - y) * a * (one - a)
+            # BP2: δ¹ = (w² δ²) ⊙ σ'(z¹)
+            for h in range(n_hidden):
+                s = zero
+                for o in range(n_out):
+                    s += w2t[h, o] * d2[i, o]
+                d1[i, h] = s * a1[i, h] * (one - a1[i, h])
         # BP3 and BP4, applied as the update once the whole mini-batch is done
         if decay != 1.0:
-            w2 *= w1t.dtype.type(decay)
+            w2t *= w1t.dtype.type(decay)
             w1_scale[0] *= decay
         inverse = w1t.dtype.type(1.0 / w1_scale[0])
         for i in range(k):
             r = order[k0 + i]
-            for o in range(n_out):
-                for h in range(width):
-                    w2[o, h] += d2[i, o] * a1[i, h]
-                b2[o] += d2[i, o]
-            for h in range(width):
+            for h in range(n_hidden):
+                for o in range(n_out):
+                    w2t[h, o] += a1[i, h] * d2[i, o]
                 b1[h] += d1[i, h]
                 d1[i, h] *= inverse
+            for o in range(n_out):
+                b2[o] += d2[i, o]
             scatter_rows(indices, values, indptr[r], indptr[r + 1], d1, i, w1t)
     return -1
