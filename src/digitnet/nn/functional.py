@@ -23,18 +23,6 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     return a
 
 
-def sigmoid_in_place(z: np.ndarray) -> np.ndarray:
-    """σ(z) written over z (a float array) and returned: 1 / (1 + e^(-z)), for reading
-    only. Faster than :func:`sigmoid` (NumPy's exp is vectorised, its tanh is not) and
-    equal to it within a few units in the last place; e^(-z) overflowing to inf gives 0."""
-    np.negative(z, out=z)
-    with np.errstate(over="ignore"):
-        np.exp(z, out=z)
-    z += z.dtype.type(1)
-    np.reciprocal(z, out=z)
-    return z
-
-
 def sigmoid_prime(z: np.ndarray) -> np.ndarray:
     """σ'(z) = σ(z)(1 − σ(z)) (same shape as z)."""
     s = sigmoid(z)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from digitnet.config import ModelSpec
-from digitnet.nn import functional as F
 from digitnet.nn import init as initializers
-from digitnet.nn.activations import Identity, ReLU, Sigmoid, Softmax, activation
+from digitnet.nn.activations import Identity, ReLU, Softmax, activation
 from digitnet.nn.conv import Conv2D, Flatten, MaxPool2D
 from digitnet.nn.layers import Dense, Dropout, Layer, Maxout
 
@@ -95,20 +94,12 @@ class Sequential:
         return self.infer_from(self.inputs(x), 0)
 
     def infer_from(self, a: np.ndarray, start: int) -> np.ndarray:
-        """``infer`` from layer ``start`` on, ``a`` being that layer's input. A first layer
-        that is Dense with few outputs runs through :mod:`digitnet.nn.narrow_dense`, and
-        sigmoids are taken in place; both agree with ``forward`` to rounding."""
-        from digitnet.nn import narrow_dense
-
+        """``infer`` from layer ``start`` on, ``a`` being that layer's input."""
         layers, i = self.layers, start
         while i < len(layers):
             here, after = layers[i], layers[i + 1] if i + 1 < len(layers) else None
             if isinstance(here, ReLU) and isinstance(after, MaxPool2D):
                 a, i = here.forward(after.forward(a)), i + 2
-            elif i == 0 and isinstance(here, Dense) and narrow_dense.applies(here, a):
-                a, i = narrow_dense.forward(here, a), i + 1
-            elif type(here) is Sigmoid and i > start:  # a came from the layer before: ours
-                a, i = F.sigmoid_in_place(a), i + 1
             else:
                 a, i = here.forward(a), i + 1
         return a

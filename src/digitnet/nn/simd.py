@@ -11,9 +11,6 @@ These intrinsics emit the loops directly, for rows whose width is a multiple of
   the running sums stay in four vector registers (the first layer's z = Σ x_j w_j).
 - :func:`scatter_rows`: ``w[indices[p], :] += values[p] · d[d_row, :]`` for p in [lo, hi);
   ``d`` must not overlap ``w`` (BP4: ∂C/∂w_jh = x_j δ_h, applied as the update).
-- :func:`dense_rows`: ``dst[r + k, :] = x[r + k, :] @ w`` for k < ``DENSE_ROWS``: a dense
-  product, three rows of x at a time so each loaded row of w serves three images (the
-  first layer at inference, where OpenBLAS is slow for so few outputs).
 - :func:`prefetch`: asks the CPU to start fetching ``array[lo:hi]`` (the next image's
   non-zeros) while it works on the current one.
 
@@ -36,7 +33,6 @@ from numba.extending import intrinsic
 VECTOR_BYTES = 32  # one AVX register; LLVM splits or joins them for other machines
 GROUP = 4  # vectors handled together: four independent sums in flight
 ROW_MULTIPLE = 32  # row widths must be a multiple of this (GROUP vectors of float32)
-DENSE_ROWS = 3  # rows of x per dense_rows call: 3 x GROUP sums fill the 16 AVX registers
 
 _i32 = ir.IntType(32)
 _i64 = ir.IntType(64)
@@ -155,54 +151,6 @@ def scatter_rows(typingctx, indices, values, lo, hi, d, d_row, w):
         return context.get_dummy_value()
 
     return types.none(indices, values, lo, hi, d, d_row, w), codegen
-
-
-@intrinsic
-def dense_rows(typingctx, x, r, w, dst):
-    """dst[r + k, :] = x[r + k, :] @ w for k < DENSE_ROWS (see the module); x (N, n_in),
-    w (n_in, width), dst (N, width); rows r .. r + DENSE_ROWS - 1 must exist."""
-
-    def codegen(context, builder, signature, args):
-        x_data, x_shape = _data_and_shape(context, builder, signature.args[0], args[0])
-        w_data, w_shape = _data_and_shape(context, builder, signature.args[2], args[2])
-        dst_data, dst_shape = _data_and_shape(context, builder, signature.args[3], args[3])
-        first_row = _int64(context, builder, signature, args, 1)
-        vector = _vector_type(context, signature.args[2].dtype)
-        lanes, step = vector.count, vector.count * GROUP
-        n_in, width = x_shape[1], w_shape[1]
-        rows = [builder.add(first_row, ir.Constant(_i64, k)) for k in range(DENSE_ROWS)]
-        x_starts = [builder.mul(row, n_in) for row in rows]
-        sums = [[cgutils.alloca_once(builder, vector) for _ in range(GROUP)] for _ in rows]
-        with cgutils.for_range(builder, builder.udiv(width, ir.Constant(_i64, step))) as group:
-            first = builder.mul(group.index, ir.Constant(_i64, step))
-            for s in (s for row_sums in sums for s in row_sums):
-                builder.store(ir.Constant(vector, None), s)
-            with cgutils.for_range(builder, n_in) as j:
-                xs = [
-                    _splat(
-                        builder,
-                        builder.load(builder.gep(x_data, [builder.add(x0, j.index)])),
-                        vector,
-                    )
-                    for x0 in x_starts
-                ]
-                w_start = builder.add(builder.mul(j.index, width), first)
-                for c in range(GROUP):
-                    offset = builder.add(w_start, ir.Constant(_i64, c * lanes))
-                    w_vector = builder.load(_vector_at(builder, w_data, offset, vector), align=4)
-                    for x_k, row_sums in zip(xs, sums, strict=True):
-                        s = row_sums[c]
-                        builder.store(_multiply_add(builder, x_k, w_vector, builder.load(s)), s)
-            for row, row_sums in zip(rows, sums, strict=True):
-                out = builder.add(builder.mul(row, dst_shape[1]), first)
-                for c, s in enumerate(row_sums):
-                    offset = builder.add(out, ir.Constant(_i64, c * lanes))
-                    builder.store(
-                        builder.load(s), _vector_at(builder, dst_data, offset, vector), align=4
-                    )
-        return context.get_dummy_value()
-
-    return types.none(x, r, w, dst), codegen
 
 
 def _prefetch_name() -> str:
