@@ -6,7 +6,8 @@ The machine is shared and its speed drifts by half from minute to minute, so the
 kernels take turns: each round trains one epoch of 784-30-10 (float32, quadratic cost,
 η 3.0) with each, at mini-batch 10 and 100, on the 50,000 MNIST training images, each
 kernel carrying on from its own weights. The first round warms up and is not counted.
-``--old`` names a git revision; its ``src/digitnet/nn/fast.py`` is loaded from git.
+``--old`` names a git revision whose ``src/digitnet/nn/fast.py`` holds its own kernel
+(a655ec2 or earlier; later ones import nn/fast_kernel.py); that file is loaded from git.
 Writes the medians and the ratio into BENCHMARKS.md.
 """
 

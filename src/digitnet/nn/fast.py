@@ -170,7 +170,10 @@ class FastSGD:
         self.w1_scale = np.ones(1, np.float64)
         self.b1 = np.zeros(width, model.dtype)
         self.b1[: first.n_out] = first.bias
-        self.w2t = np.ascontiguousarray(second.weight.T)
+        out_width = -(-second.n_out // ROW_MULTIPLE) * ROW_MULTIPLE
+        self.w2t = np.zeros((first.n_out, out_width), model.dtype)
+        self.w2t[:, : second.n_out] = second.weight.T
+        self.hidden_units = np.arange(first.n_out, dtype=np.int32)
 
     def set_inputs(self, x: np.ndarray) -> None:
         """Train on new inputs from now on (the same examples, e.g. augmented anew)."""
@@ -227,6 +230,7 @@ class FastSGD:
             self.b1,
             self.w2t,
             self.model.dense_layers[1].bias,
+            self.hidden_units,
         )
 
     def sync(self) -> None:
@@ -237,4 +241,4 @@ class FastSGD:
         first, second = self.model.dense_layers
         first.weight[...] = self.w1t[:, : first.n_out].T
         first.bias[...] = self.b1[: first.n_out]
-        second.weight[...] = self.w2t.T
+        second.weight[...] = self.w2t[:, : second.n_out].T

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from digitnet.nn.simd import prefetch, scatter_rows, sum_rows
+from digitnet.nn.simd import add_rows, prefetch, scatter_rows, sum_rows
 
 # fast-math without "no NaNs" and "no infinities": the kernel must still see them
 FASTMATH = {"contract", "reassoc", "nsz", "arcp"}
@@ -36,6 +36,7 @@ def sgd_batches(
     b1,
     w2t,
     b2,
+    hidden_units,
 ):
     """Mini-batches order[start:stop] (m at a time) of SGD on a 1-hidden-layer network.
 
@@ -43,23 +44,26 @@ def sgd_batches(
     became NaN or infinite (nothing of that mini-batch is applied).
 
     The first layer's weights are w1_scale[0] * w1t: w1t (n_in, width) holds them
-    transposed, their width padded to a multiple of simd.ROW_MULTIPLE so the sparse
-    row loops run on whole vectors; the scalar w1_scale[0] takes L2's weight decay
+    transposed, their width padded to a multiple of simd.ROW_MULTIPLE so the sparse row
+    loops run on whole vectors; the scalar w1_scale[0] takes L2's weight decay
     (``decay`` = 1 − ηλ/n per step), so a step writes only the rows of the non-zero
-    pixels. b1 (width,), w2t (n_hidden, n_out), b2 (n_out,) are the rest. Padded
-    units are never read by the second layer and their δ is 0, so they never change
-    and change nothing. ``cross_entropy``: BP1 is δ = a − y (else the quadratic
-    (a − y) σ'(z)). All are updated in place.
+    pixels. b1 (width,) and b2 (n_out,) are the biases; w2t (n_hidden, out_width) holds
+    the second layer's weights transposed, padded with zeros the same way; hidden_units
+    is arange(n_hidden) (int32), the rows the vector loops run over. Padded units are
+    never read and their δ is 0, so they never change and change nothing.
+    ``cross_entropy``: BP1 is δ = a − y (else the quadratic (a − y) σ'(z)). All are
+    updated in place. The results are those of the earlier plain-loop kernel to the bit
+    (bench/bench_fast_ab.py compares them), so measured figures stay valid.
     """
     width = w1t.shape[1]
-    n_hidden = w2t.shape[0]
-    n_out = w2t.shape[1]
+    n_hidden = len(hidden_units)
+    n_out = len(b2)
     one = w1t.dtype.type(1)
     zero = 0 * one
     a1 = np.zeros((m, width), w1t.dtype)
     d1 = np.zeros((m, width), w1t.dtype)
-    d2 = np.empty((m, n_out), w1t.dtype)
-    z2 = np.empty(n_out, w1t.dtype)
+    d2 = np.zeros((m, w2t.shape[1]), w1t.dtype)
+    z2 = np.zeros((1, w2t.shape[1]), w1t.dtype)
     for k0 in range(start, stop, m):
         k = min(m, stop - k0)
         scale = w1t.dtype.type(-eta / k)  # the update is −(η/m) Σ_x ∇C_x
@@ -74,16 +78,15 @@ def sgd_batches(
             sum_rows(indices, values, indptr[r], indptr[r + 1], w1t, a1, i)
             for h in range(n_hidden):
                 a1[i, h] = one / (one + np.exp(-(b1[h] + s1 * a1[i, h])))
-            # forward, output layer, and BP1 (scaled by −η/m)
+            # forward, output layer (z = b + Σ_h a_h w_h), and BP1 (scaled by −η/m)
             for o in range(n_out):
-                z2[o] = b2[o]
-            for h in range(n_hidden):
-                for o in range(n_out):
-                    z2[o] += a1[i, h] * w2t[h, o]
+                z2[0, o] = b2[o]
+            add_rows(hidden_units, a1[i], 0, n_hidden, w2t, z2, 0)
             for o in range(n_out):
-                if not np.isfinite(z2[o]):
+                z = z2[0, o]
+                if not np.isfinite(z):
                     return k0
-                a = one / (one + np.exp(-z2[o]))
+                a = one / (one + np.exp(-z))
                 y = one if o == labels[r] else zero
                 if cross_entropy:
                     d2[i, o] = scale * (a - y)
@@ -102,9 +105,8 @@ def sgd_batches(
         inverse = w1t.dtype.type(1.0 / w1_scale[0])
         for i in range(k):
             r = order[k0 + i]
+            scatter_rows(hidden_units, a1[i], 0, n_hidden, d2, i, w2t)  # BP4: w2t += a ⊗ δ
             for h in range(n_hidden):
-                for o in range(n_out):
-                    w2t[h, o] += a1[i, h] * d2[i, o]
                 b1[h] += d1[i, h]
                 d1[i, h] *= inverse
             for o in range(n_out):

@@ -81,9 +81,10 @@ def _int64(context, builder, signature, args, k):
     return context.cast(builder, args[k], signature.args[k], types.int64)
 
 
-@intrinsic
-def sum_rows(typingctx, indices, values, lo, hi, src, dst, row):
-    """dst[row, :] = Σ_p values[p] · src[indices[p], :], p in [lo, hi) (see the module)."""
+def _sums_of_rows(accumulate: bool):
+    """Code for dst[row, :] (+)= Σ_p values[p] · src[indices[p], :], p in [lo, hi); with
+    ``accumulate`` the sums start from dst's row, so each lane adds its terms in order
+    after the value already there."""
 
     def codegen(context, builder, signature, args):
         src_data, src_shape = _data_and_shape(context, builder, signature.args[4], args[4])
@@ -97,8 +98,18 @@ def sum_rows(typingctx, indices, values, lo, hi, src, dst, row):
         out_row = builder.mul(row, dst_shape[1])
         with cgutils.for_range(builder, builder.udiv(width, ir.Constant(_i64, step))) as group:
             first = builder.mul(group.index, ir.Constant(_i64, step))
-            for s in sums:
-                builder.store(ir.Constant(vector, None), s)
+            outputs = [
+                _vector_at(
+                    builder,
+                    dst_data,
+                    builder.add(out_row, builder.add(first, ir.Constant(_i64, c * vector.count))),
+                    vector,
+                )
+                for c in range(GROUP)
+            ]
+            for s, out in zip(sums, outputs, strict=True):
+                start = builder.load(out, align=4) if accumulate else ir.Constant(vector, None)
+                builder.store(start, s)
             with cgutils.for_range_slice(builder, lo, hi, ir.Constant(_i64, 1)) as (p, _):
                 j, value = _sparse_entry(builder, context, signature, args, p)
                 v = _splat(builder, value, vector)
@@ -107,16 +118,23 @@ def sum_rows(typingctx, indices, values, lo, hi, src, dst, row):
                     offset = builder.add(start, ir.Constant(_i64, c * vector.count))
                     x = builder.load(_vector_at(builder, src_data, offset, vector), align=4)
                     builder.store(_multiply_add(builder, v, x, builder.load(s)), s)
-            for c, s in enumerate(sums):
-                offset = builder.add(
-                    out_row, builder.add(first, ir.Constant(_i64, c * vector.count))
-                )
-                builder.store(
-                    builder.load(s), _vector_at(builder, dst_data, offset, vector), align=4
-                )
+            for s, out in zip(sums, outputs, strict=True):
+                builder.store(builder.load(s), out, align=4)
         return context.get_dummy_value()
 
-    return types.none(indices, values, lo, hi, src, dst, row), codegen
+    return codegen
+
+
+@intrinsic
+def sum_rows(typingctx, indices, values, lo, hi, src, dst, row):
+    """dst[row, :] = Σ_p values[p] · src[indices[p], :], p in [lo, hi) (see the module)."""
+    return types.none(indices, values, lo, hi, src, dst, row), _sums_of_rows(False)
+
+
+@intrinsic
+def add_rows(typingctx, indices, values, lo, hi, src, dst, row):
+    """dst[row, :] += Σ_p values[p] · src[indices[p], :], the terms added in order of p."""
+    return types.none(indices, values, lo, hi, src, dst, row), _sums_of_rows(True)
 
 
 @intrinsic
