@@ -13,12 +13,15 @@ pytestmark = pytest.mark.skipif(not fast.available(), reason="numba not installe
 def kernels():
     import numba
 
-    from digitnet.nn.simd import prefetch, scatter_rows, sum_rows
+    from digitnet.nn.simd import add_rows, prefetch, scatter_rows, sum_rows
 
     @numba.njit
-    def run_sum(indices, values, lo, hi, src, dst, row):
+    def run_sum(indices, values, lo, hi, src, dst, row, accumulate=False):
         prefetch(values, lo, hi)
-        sum_rows(indices, values, lo, hi, src, dst, row)
+        if accumulate:
+            add_rows(indices, values, lo, hi, src, dst, row)
+        else:
+            sum_rows(indices, values, lo, hi, src, dst, row)
 
     @numba.njit
     def run_scatter(indices, values, lo, hi, d, d_row, w):
@@ -44,6 +47,8 @@ def test_sum_rows_is_a_sparse_dot_product(dtype, width):
     np.testing.assert_array_equal(dst[[0, 2]], 7)  # other rows untouched
     run_sum(indices, values, 9, 9, src, dst, 2)  # an empty range gives zeros
     np.testing.assert_array_equal(dst[2], 0)
+    run_sum(indices, values, 4, 31, src, dst, 0, accumulate=True)  # add_rows: onto dst
+    np.testing.assert_allclose(dst[0], 7 + expected, rtol=tol, atol=tol)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
