@@ -275,7 +275,10 @@ def fit(
             bar.close()
             record = EpochRecord(epoch, time.perf_counter() - start_time, rate)
             reg = penalty(model, config, n)
-            if config.monitor_training:
+            if config.monitor_training and batches.runner:
+                train_cost, record.train_correct = batches.runner.measure()
+                record.train_cost, record.train_total = train_cost + reg, n
+            elif config.monitor_training:
                 record.train_cost, record.train_correct = measure(model, cost, x, labels, reg)
                 record.train_total = n
             if validation is not None:

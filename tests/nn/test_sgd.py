@@ -154,3 +154,23 @@ def test_keep_best_ends_with_the_best_validation_epoch():
     last_model, last_history = run(False, [])
     assert last_history.kept_epoch == 5
     np.testing.assert_array_equal(last_model.parameters()["0.weight"], snapshots[5]["0.weight"])
+
+
+@pytest.mark.skipif(not fast.available(), reason="numba not installed")
+@pytest.mark.parametrize("cost", ["quadratic", "cross-entropy"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fast_path_measures_the_training_set_as_the_engine_does(cost, dtype):
+    from digitnet.nn.optim import SGD
+    from digitnet.train import measure
+
+    x, labels = toy_data()
+    model = build(ModelSpec.from_sizes([20, 7, 10], cost=cost), np.random.default_rng(1), dtype)
+    loss = losses.get(cost)
+    runner = fast.FastSGD(
+        model, x, labels, loss, SGD(model.param_grad_pairs(), 3.0, l2=2.0, n_train=len(x))
+    )
+    runner.run(np.random.default_rng(0).permutation(len(x)), 0, len(x), 10)  # w1_scale != 1
+    value, right = runner.measure()
+    expected_value, expected_right = measure(model, loss, x, labels)
+    assert right == expected_right
+    assert value == pytest.approx(expected_value, rel=1e-5 if dtype == np.float32 else 1e-10)

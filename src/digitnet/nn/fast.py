@@ -233,6 +233,28 @@ class FastSGD:
             self.hidden_units,
         )
 
+    def measure(self) -> tuple[float, int]:
+        """(mean cost, number right) on the training inputs as given (not augmented), with
+        the weights as they are; the same figures as ``train.measure`` without the
+        regularisation term, up to the order of the sums."""
+        from digitnet.nn.fast_kernel import cost_and_correct
+
+        self.sync()
+        base = self.base
+        total, right = cost_and_correct(
+            base.indptr,
+            base.indices,
+            base.values,
+            self.labels,
+            self.cross_entropy,
+            self.w1t,
+            self.b1,
+            self.w2t,
+            self.model.dense_layers[1].bias,
+            self.hidden_units,
+        )
+        return total / max(len(self.labels), 1), int(right)
+
     def sync(self) -> None:
         """Fold the decay scale back in and copy the weights into the model."""
         if self.w1_scale[0] != 1.0:
