@@ -275,12 +275,13 @@ def fit(
             bar.close()
             record = EpochRecord(epoch, time.perf_counter() - start_time, rate)
             reg = penalty(model, config, n)
-            if config.monitor_training and batches.runner:
-                train_cost, record.train_correct = batches.runner.measure()
-                record.train_cost, record.train_total = train_cost + reg, n
-            elif config.monitor_training:
-                record.train_cost, record.train_correct = measure(model, cost, x, labels, reg)
-                record.train_total = n
+            if config.monitor_training:
+                if batches.runner:  # the fast path measures from its sparse rows
+                    train_cost, right = batches.runner.measure()
+                    train_cost += reg
+                else:
+                    train_cost, right = measure(model, cost, x, labels, reg)
+                record.train_cost, record.train_correct, record.train_total = train_cost, right, n
             if validation is not None:
                 record.cost, record.correct = measure(model, cost, *validation, penalty=reg)
                 record.total = len(validation[1])

@@ -170,7 +170,8 @@ def test_fast_path_measures_the_training_set_as_the_engine_does(cost, dtype):
         model, x, labels, loss, SGD(model.param_grad_pairs(), 3.0, l2=2.0, n_train=len(x))
     )
     runner.run(np.random.default_rng(0).permutation(len(x)), 0, len(x), 10)  # w1_scale != 1
-    value, right = runner.measure()
+    value, right = runner.measure()  # with the decay still held apart in w1_scale
+    runner.sync()
     expected_value, expected_right = measure(model, loss, x, labels)
     assert right == expected_right
     assert value == pytest.approx(expected_value, rel=1e-5 if dtype == np.float32 else 1e-10)

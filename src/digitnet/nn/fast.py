@@ -162,7 +162,7 @@ class FastSGD:
         self.labels = np.ascontiguousarray(labels, dtype=np.int64)
         self.kernel = _compile()
         first, second = model.dense_layers
-        from digitnet.nn.simd import ROW_MULTIPLE
+        from digitnet.nn.simd import ROW_MULTIPLE  # here: simd needs numba
 
         width = -(-first.n_out // ROW_MULTIPLE) * ROW_MULTIPLE
         self.w1t = np.zeros((first.n_in, width), model.dtype)
@@ -239,7 +239,6 @@ class FastSGD:
         regularisation term, up to the order of the sums."""
         from digitnet.nn.fast_kernel import cost_and_correct
 
-        self.sync()
         base = self.base
         total, right = cost_and_correct(
             base.indptr,
@@ -248,6 +247,7 @@ class FastSGD:
             self.labels,
             self.cross_entropy,
             self.w1t,
+            self.w1_scale,
             self.b1,
             self.w2t,
             self.model.dense_layers[1].bias,

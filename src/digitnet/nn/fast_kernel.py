@@ -117,10 +117,10 @@ def sgd_batches(
 
 @numba.njit(cache=True, fastmath=FASTMATH, error_model="numpy", nogil=True)
 def cost_and_correct(
-    indptr, indices, values, labels, cross_entropy, w1t, b1, w2t, b2, hidden_units
+    indptr, indices, values, labels, cross_entropy, w1t, w1_scale, b1, w2t, b2, hidden_units
 ):
     """(Σ of the cost over the rows, number of rows whose largest output is their label)
-    for the network of :func:`sgd_batches` (with w1_scale 1), on CSR rows.
+    for the network of :func:`sgd_batches`, on CSR rows.
 
     The cost per row is Σ_o ½(a − y)² (quadratic) or, with ``cross_entropy``, Σ_o
     softplus(z) − y z, the same as −[y ln a + (1 − y) ln(1 − a)] without its overflow;
@@ -130,6 +130,7 @@ def cost_and_correct(
     n_hidden = len(hidden_units)
     n_out = len(b2)
     one = w1t.dtype.type(1)
+    s1 = w1t.dtype.type(w1_scale[0])
     a1 = np.zeros((1, w1t.shape[1]), w1t.dtype)
     z2 = np.zeros((1, w2t.shape[1]), w1t.dtype)
     total = 0.0
@@ -137,7 +138,7 @@ def cost_and_correct(
     for r in range(len(indptr) - 1):
         sum_rows(indices, values, indptr[r], indptr[r + 1], w1t, a1, 0)
         for h in range(n_hidden):
-            a1[0, h] = one / (one + np.exp(-(b1[h] + a1[0, h])))
+            a1[0, h] = one / (one + np.exp(-(b1[h] + s1 * a1[0, h])))
         for o in range(n_out):
             z2[0, o] = b2[o]
         add_rows(hidden_units, a1[0], 0, n_hidden, w2t, z2, 0)
