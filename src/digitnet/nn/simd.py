@@ -1,4 +1,4 @@
-"""Three loops of the fast path written out in LLVM vectors (numba intrinsics).
+"""The fast path's row loops written out in LLVM vectors (numba intrinsics).
 
 The fast path (:mod:`digitnet.nn.fast`) spends its time on sparse rows: the first layer
 reads, and BP4 updates, one weight row per non-zero pixel. Written as plain numba loops,
@@ -8,9 +8,11 @@ These intrinsics emit the loops directly, for rows whose width is a multiple of
 ``ROW_MULTIPLE`` elements:
 
 - :func:`sum_rows`: ``dst[row, :] = Σ_p values[p] · src[indices[p], :]`` for p in [lo, hi);
-  the running sums stay in four vector registers (the first layer's z = Σ x_j w_j).
+  the running sums stay in four vector registers (the first layer's z = Σ x_j w_j);
+  :func:`add_rows` adds the same sum onto dst's row (the output layer's z = b + Σ a_h w_h,
+  the terms in the order of the book's loop, so the results stay the same to the bit).
 - :func:`scatter_rows`: ``w[indices[p], :] += values[p] · d[d_row, :]`` for p in [lo, hi);
-  ``d`` must not overlap ``w`` (BP4: ∂C/∂w_jh = x_j δ_h, applied as the update).
+  ``d`` must not overlap ``w`` (BP4: ∂C/∂w_jk = a_k δ_j, applied as the update).
 - :func:`prefetch`: asks the CPU to start fetching ``array[lo:hi]`` (the next image's
   non-zeros) while it works on the current one.
 
