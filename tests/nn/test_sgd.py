@@ -49,10 +49,12 @@ def toy_data(n=600, n_in=20, seed=3):
     return x, labels
 
 
-def train_toy(seed, use_fast, dtype=np.float64, mini_batch_size=10, cost="quadratic", l2=0.0):
+def train_toy(
+    seed, use_fast, dtype=np.float64, mini_batch_size=10, cost="quadratic", l2=0.0, hidden=7
+):
     x, labels = toy_data()
     rng = np.random.default_rng(seed)
-    spec = ModelSpec.from_sizes([20, 7, 10], cost=cost)  # 7 hidden: padded to 8
+    spec = ModelSpec.from_sizes([20, hidden, 10], cost=cost)  # the fast path pads to 32, 64
     model = build(spec, rng, dtype)
     config = TrainConfig(
         epochs=2, mini_batch_size=mini_batch_size, learning_rate=3.0, l2=l2, monitor_training=False
@@ -74,18 +76,20 @@ def test_same_seed_same_run():
 
 @pytest.mark.skipif(not fast.available(), reason="numba not installed")
 @pytest.mark.parametrize(
-    ("mini_batch_size", "cost", "l2"),
+    ("mini_batch_size", "cost", "l2", "hidden"),
     [
-        (1, "quadratic", 0.0),
-        (7, "quadratic", 0.0),
-        (10, "quadratic", 0.0),
-        (10, "cross-entropy", 0.0),
-        (7, "cross-entropy", 5.0),
-        (10, "quadratic", 50.0),
+        (1, "quadratic", 0.0, 7),
+        (7, "quadratic", 0.0, 7),
+        (10, "quadratic", 0.0, 7),
+        (10, "cross-entropy", 0.0, 7),
+        (7, "cross-entropy", 5.0, 7),
+        (10, "quadratic", 50.0, 7),
+        (10, "quadratic", 0.0, 40),  # two groups of vectors per row
+        (7, "cross-entropy", 5.0, 40),
     ],
 )
-def test_fast_path_computes_what_the_engine_computes(mini_batch_size, cost, l2):
-    kw = {"mini_batch_size": mini_batch_size, "cost": cost, "l2": l2}
+def test_fast_path_computes_what_the_engine_computes(mini_batch_size, cost, l2, hidden):
+    kw = {"mini_batch_size": mini_batch_size, "cost": cost, "l2": l2, "hidden": hidden}
     slow = train_toy(5, use_fast=False, **kw)
     quick = train_toy(5, use_fast=True, **kw)
     for name, p in slow.parameters().items():
