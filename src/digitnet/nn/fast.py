@@ -225,13 +225,13 @@ class FastSGD:
             eta,
             decay,
             self.cross_entropy,
-            self.w1t,
-            self.w1_scale,
-            self.b1,
-            self.w2t,
-            self.model.dense_layers[1].bias,
-            self.hidden_units,
+            *self.network(),
         )
+
+    def network(self) -> tuple[np.ndarray, ...]:
+        """The arrays both kernels take last: w1t, w1_scale, b1, w2t, b2, hidden_units."""
+        b2 = self.model.dense_layers[1].bias
+        return self.w1t, self.w1_scale, self.b1, self.w2t, b2, self.hidden_units
 
     def measure(self) -> tuple[float, int]:
         """(mean cost, number right) on the training inputs as given (not augmented), with
@@ -246,12 +246,7 @@ class FastSGD:
             base.values,
             self.labels,
             self.cross_entropy,
-            self.w1t,
-            self.w1_scale,
-            self.b1,
-            self.w2t,
-            self.model.dense_layers[1].bias,
-            self.hidden_units,
+            *self.network(),
         )
         return total / max(len(self.labels), 1), int(right)
 
