@@ -3,7 +3,9 @@
 ``fit`` shuffles with the run's Generator each epoch, cuts mini-batches, and for each
 one runs forward, the cost's gradient, backward and the optimiser's step. The book's
 one-hidden-layer sigmoid networks with plain SGD go through the compiled fast path
-(:mod:`digitnet.nn.fast`) when numba is present; the arithmetic is the same.
+(:mod:`digitnet.nn.fast`) when numba is present, and a convolutional network's steps
+through its fused conv-activation-pool layers (:mod:`digitnet.nn.conv_fused`); the
+arithmetic is the same.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from digitnet.data.augment import apply_transforms, draw_transforms
 from digitnet.data.datasets import one_hot, to_inputs
 from digitnet.data.handwriting import handwriting_transforms
 from digitnet.errors import DigitnetError
-from digitnet.nn import fast, optim
+from digitnet.nn import conv_fused, fast, optim
 from digitnet.nn.losses import Cost, loss_and_backward
 from digitnet.nn.model import Sequential
 from digitnet.progress import Bar
@@ -157,6 +159,9 @@ class _Batches:
         self.runner = None
         if use_fast and fast.supports(model, cost, optimizer):
             self.runner = fast.FastSGD(model, x, labels, cost, optimizer)
+        # a CNN's steps: its conv-activation-pool runs fused, on the model's own arrays
+        view = conv_fused.fused(model) if use_fast else None
+        self.net = model if view is None else view
         self.y = one_hot(labels, model.n_out, model.dtype)
         self.inputs = x  # converted to floats a mini-batch at a time
         self.count = -(-self.n // self.m)
@@ -210,7 +215,7 @@ class _Batches:
     def step(self, epoch: int, k: int, idx: np.ndarray) -> None:
         """One mini-batch through the engine: forward, backward, update."""
         x = as_inputs(self.inputs[idx], self.model.dtype)
-        value = loss_and_backward(self.model, self.cost, x, self.y[idx])
+        value = loss_and_backward(self.net, self.cost, x, self.y[idx])
         if not math.isfinite(value):
             raise diverged(epoch, k // self.m, f"the cost is {value}")
         self.optimizer.step()
@@ -260,7 +265,8 @@ def fit(
     )
     schedule = optim.schedule(config.schedule, config.learning_rate, config.epochs)
     batches = _Batches(model, cost, x, labels, config, optimizer, rng, use_fast, on_chunk)
-    history = History(engine="numpy+numba" if batches.runner else "numpy")
+    compiled = batches.runner or batches.net is not model
+    history = History(engine="numpy+numba" if compiled else "numpy")
     track_best = config.keep == "best" and validation is not None
     kept = (-1, snapshot(model))  # (epoch, parameters) the model ends with
     waited = 0
@@ -301,7 +307,7 @@ def fit(
         model.load_parameters(params)
         raise TrainingInterrupted(history, model) from None
     finally:
-        for layer in model.layers:
+        for layer in {*model.layers, *batches.net.layers}:
             layer.release()
     history.kept_epoch, params = kept
     model.load_parameters(params)

@@ -90,4 +90,90 @@ def _compile() -> SimpleNamespace:
                         out[b, y * s + k // s, x0 * s + k % s, ch] = grad[b, y, x0, ch]
         return out
 
-    return SimpleNamespace(col2im=col2im, pool_forward=pool_forward, pool_backward=pool_backward)
+    @numba.njit(cache=True)
+    def im2col(x, kh, kw, cols):
+        """conv.im2col of x (N, H, W, C), C-contiguous, into cols (N·Ho·Wo, kh·kw·C): each
+        (kernel row, image) pair is one run of kw·C numbers."""
+        n, h, w, c = x.shape
+        ho, wo = h - kh + 1, w - kw + 1
+        run = kw * c
+        flat = x.reshape(n, h, w * c)
+        for b in range(n):
+            for y in range(ho):
+                for x0 in range(wo):
+                    row = (b * ho + y) * wo + x0
+                    for i in range(kh):
+                        src = flat[b, y + i, x0 * c : x0 * c + run]
+                        dst = cols[row, i * run : (i + 1) * run]
+                        for k in range(run):
+                            dst[k] = src[k]
+
+    @numba.njit(cache=True)
+    def pool_activate(z, bias, s, kind, a, winner):
+        """A convolution's outputs z (N, Ho, Wo, F) to its pooled activations a (N, Hp, Wp,
+        F), Hp = Ho // s: a = f(max over the s×s block of z, + bias), f by ``kind`` (0: none,
+        1: ReLU, 2: sigmoid); ``winner`` is i·s + j of the first position holding the max.
+        The same as f(z + bias) pooled, because f and adding a bias never reverse an order."""
+        n, hp, wp, f = a.shape
+        zero = a.dtype.type(0)
+        for b in range(n):
+            for y in range(hp):
+                for x0 in range(wp):
+                    if f >= 32:  # the channels as the inner loop: it runs as vectors
+                        for ch in range(f):
+                            a[b, y, x0, ch] = z[b, y * s, x0 * s, ch]
+                            winner[b, y, x0, ch] = 0
+                        for i in range(s):
+                            for j in range(s):
+                                k = np.uint8(i * s + j)
+                                for ch in range(f):
+                                    v = z[b, y * s + i, x0 * s + j, ch]
+                                    better = v > a[b, y, x0, ch]
+                                    a[b, y, x0, ch] = v if better else a[b, y, x0, ch]
+                                    winner[b, y, x0, ch] = k if better else winner[b, y, x0, ch]
+                    else:  # too few channels for vectors: one channel at a time
+                        for ch in range(f):
+                            best, won = z[b, y * s, x0 * s, ch], 0
+                            for i in range(s):
+                                for j in range(s):
+                                    v = z[b, y * s + i, x0 * s + j, ch]
+                                    if v > best:
+                                        best, won = v, i * s + j
+                            a[b, y, x0, ch], winner[b, y, x0, ch] = best, won
+                    for ch in range(f):
+                        v = a[b, y, x0, ch] + bias[ch]
+                        if kind == 1:
+                            v = max(v, zero)
+                        elif kind == 2:
+                            v = (1 + np.tanh(v / 2)) / 2  # σ as functional.sigmoid
+                        a[b, y, x0, ch] = v
+
+    @numba.njit(cache=True)
+    def pool_activate_back(grad, a, winner, s, kind, grad_z, grad_bias):
+        """The adjoint of pool_activate: ∂C/∂a (N, Hp, Wp, F) to ∂C/∂z (N, Ho, Wo, F), zero
+        but at each block's winner, and ∂C/∂bias (F,) (the sum of those)."""
+        n, hp, wp, f = a.shape
+        grad_z[...] = 0
+        grad_bias[...] = 0
+        for b in range(n):
+            for y in range(hp):
+                for x0 in range(wp):
+                    for ch in range(f):
+                        v = a[b, y, x0, ch]
+                        d = grad[b, y, x0, ch]
+                        if kind == 1:
+                            d = d if v > 0 else 0
+                        elif kind == 2:
+                            d = d * (v * (1 - v))
+                        k = winner[b, y, x0, ch]
+                        grad_z[b, y * s + k // s, x0 * s + k % s, ch] = d
+                        grad_bias[ch] += d
+
+    return SimpleNamespace(
+        col2im=col2im,
+        pool_forward=pool_forward,
+        pool_backward=pool_backward,
+        im2col=im2col,
+        pool_activate=pool_activate,
+        pool_activate_back=pool_activate_back,
+    )
