@@ -9,6 +9,7 @@ validation data, digitnet keeps the last epoch, so the reported split never choo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ import numpy as np
 from digitnet.config import ModelSpec, TrainConfig
 from digitnet.errors import DigitnetError, lookup
 from digitnet.metrics import per_class_recall, silent_classes
+from digitnet.train import EpochRecord
 
 
 @dataclass(frozen=True)
@@ -209,8 +211,10 @@ def run_seed(
     progress: bool | None = None,
     engine: str = "numpy",
     device: str = "auto",
+    on_epoch: Callable[[EpochRecord], None] | None = None,
 ) -> dict[str, Any]:
     """Run one seed of ``experiment`` (an ensemble trains ``ensemble`` networks and votes).
+    ``on_epoch`` hears of each epoch of a single network (not of an ensemble's).
 
     Returns the accuracy (percent, on the experiment's split), seconds, epochs and kept epoch.
     """
@@ -234,6 +238,7 @@ def run_seed(
                 progress=progress,
                 engine=engine,
                 device=device,
+                on_epoch=on_epoch if experiment.ensemble == 1 else None,
             )
             for config in configs
         ]
