@@ -55,6 +55,14 @@ def test_short_version_runs_and_sets_ours_beside_theirs(name, data_dir, tmp_path
     assert (0 if plateau else 10) < result["median"] <= 100
 
 
+def test_verbose_prints_each_epoch(data_dir, capsys):
+    args = ["reproduce", "book-ch1", "--epochs", "2", "--limit", "500", "--verbose", "--quiet"]
+    assert cli.main([*args, "--data-dir", str(data_dir)]) == 0
+    lines = [x for x in capsys.readouterr().out.splitlines() if ", epoch " in x]
+    assert [x.split(":")[0].strip() for x in lines] == ["seed 0, epoch 0", "seed 0, epoch 1"]
+    assert all("validation" in x and "% (" in x and x.endswith(" s)") for x in lines)
+
+
 def test_majority_vote_counts_digits_and_breaks_ties_by_summed_outputs():
     a = np.array([[0.9, 0.1, 0.0], [0.6, 0.4, 0.0]])
     b = np.array([[0.2, 0.8, 0.0], [0.1, 0.9, 0.0]])
