@@ -70,7 +70,7 @@ class Dense(Layer):
     def backward(self, grad_y: np.ndarray) -> np.ndarray | None:
         delta = grad_y  # δ = ∂C/∂z for this layer, one row per example
         self.grad_bias[...] = delta.sum(axis=0)  # BP3: ∂C/∂b = δ
-        self.grad_weight[...] = delta.T @ self.x  # BP4: ∂C/∂w_jk = a_k δ_j
+        np.matmul(delta.T, self.x, out=self.grad_weight)  # BP4: ∂C/∂w_jk = a_k δ_j
         if not self.input_grad:
             return None
         return delta @ self.weight  # BP2, first half: (w^T δ)
