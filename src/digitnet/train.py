@@ -97,9 +97,12 @@ def measure(
     x: np.ndarray,
     labels: np.ndarray,
     penalty: float = 0.0,
-    batch_size: int = 2048,
+    batch_size: int | None = None,
 ) -> tuple[float, int]:
-    """(mean cost + ``penalty``, number right) of the model on x and labels (N,)."""
+    """(mean cost + ``penalty``, number right) of the model on x and labels (N,), taken
+    ``batch_size`` inputs at a time (default: 2048, or 64 for a convolutional network,
+    whose patch matrices are then a few MB, not hundreds)."""
+    batch_size = batch_size or (64 if model.input_shape else 2048)
     total, right = 0.0, 0
     last = model.layers[-1]
     fused = cost.fused_with is not None and isinstance(last, cost.fused_with)
@@ -286,10 +289,10 @@ def fit(
                     train_cost, right = batches.runner.measure()
                     train_cost += reg
                 else:
-                    train_cost, right = measure(model, cost, x, labels, reg)
+                    train_cost, right = measure(batches.net, cost, x, labels, reg)
                 record.train_cost, record.train_correct, record.train_total = train_cost, right, n
             if validation is not None:
-                record.cost, record.correct = measure(model, cost, *validation, penalty=reg)
+                record.cost, record.correct = measure(batches.net, cost, *validation, reg)
                 record.total = len(validation[1])
             history.epochs.append(record)
             improved = validation is not None and history.best() is record

@@ -15,7 +15,7 @@ from digitnet.nn.conv_fused import ConvActPool, fused, fusible
 from digitnet.nn.conv_kernels import kernels
 from digitnet.nn.losses import loss_and_backward
 from digitnet.nn.model import Sequential
-from digitnet.train import fit
+from digitnet.train import fit, measure
 
 pytestmark = pytest.mark.skipif(kernels() is None, reason="numba is not installed")
 
@@ -148,3 +148,15 @@ def test_training_a_cnn_goes_through_the_fused_layers_to_the_engines_weights(rng
     monkeypatch.setattr(ConvActPool, "forward", forward)
     with pytest.raises(UsedError):  # the training steps go through the fused layer
         fit(build(spec, rng), losses.get(spec.cost), x, labels, config, rng)
+
+
+def test_measuring_through_the_view_gives_the_engines_cost_and_count(rng):
+    spec = reproduce.get("book-ch6-relu").spec
+    model = build(spec, np.random.default_rng(0), np.float64)
+    x = rng.integers(0, 255, (150, 28, 28)).astype(np.uint8)
+    labels = rng.integers(0, 10, 150)
+    cost = losses.get(spec.cost)
+    engine = measure(model, cost, x, labels, batch_size=2048)
+    viewed = measure(fused(model), cost, x, labels)  # 64 at a time
+    assert viewed[1] == engine[1]
+    assert viewed[0] == pytest.approx(engine[0], rel=1e-12)
