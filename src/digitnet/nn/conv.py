@@ -55,6 +55,15 @@ def col2im(cols: np.ndarray, shape: tuple[int, int, int, int], kh: int, kw: int)
     return out.transpose(0, 3, 1, 2)
 
 
+def work_array(kept: dict[str, np.ndarray], name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
+    """``kept[name]``, made anew (uninitialised) when missing or of another shape or dtype:
+    a layer's work array, kept from one training step to the next."""
+    have = kept.get(name)
+    if have is None or have.shape != shape or have.dtype != dtype:
+        have = kept[name] = np.empty(shape, dtype)
+    return have
+
+
 def kernel_matrix(weight: np.ndarray) -> np.ndarray:
     """weight (F, C, kh, kw) as (F, kh·kw·C), in im2col's column order."""
     return weight.transpose(0, 2, 3, 1).reshape(len(weight), -1)
@@ -84,10 +93,7 @@ class Conv2D(Layer):
         """A work array kept from one training step to the next: the patch matrices are
         tens of MB a mini-batch, and fresh ones cost the page faults of filling new memory
         (about as long as the copy into them)."""
-        kept = self._scratch.get(name)
-        if kept is None or kept.shape != shape or kept.dtype != dtype:
-            kept = self._scratch[name] = np.empty(shape, dtype)
-        return kept
+        return work_array(self._scratch, name, shape, dtype)
 
     def release(self) -> None:
         self._scratch.clear()

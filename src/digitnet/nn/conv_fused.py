@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from digitnet.nn.activations import ReLU, Sigmoid
-from digitnet.nn.conv import Conv2D, MaxPool2D, channels_last, kernel_matrix
+from digitnet.nn.conv import Conv2D, MaxPool2D, channels_last, kernel_matrix, work_array
 from digitnet.nn.conv_kernels import kernels
 from digitnet.nn.layers import Layer
 from digitnet.nn.model import Sequential
@@ -48,10 +48,7 @@ class ConvActPool(Layer):
 
     def kept(self, name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
         """A work array kept between steps (remade when the mini-batch size changes)."""
-        have = self._kept.get(name)
-        if have is None or have.shape != shape or have.dtype != dtype:
-            have = self._kept[name] = np.empty(shape, dtype)
-        return have
+        return work_array(self._kept, name, shape, dtype)
 
     def release(self) -> None:
         self._kept.clear()
