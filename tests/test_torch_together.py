@@ -176,3 +176,19 @@ def test_an_ensemble_trains_its_networks_together_and_votes(data_dir):
     assert 0 < result["accuracy"] <= 100
     assert len(set(result["members"])) > 1  # three seeds, three different networks
     assert 0 < result["seconds"] <= wall  # the time they took together, counted once
+
+
+def test_a_kept_ensemble_trains_only_its_missing_networks_together(data_dir, tmp_path):
+    from digitnet import reproduce
+
+    small = reproduce.book_cnn("relu", 1, (10,))
+    experiment = replace(reproduce.get("book-ch6-ensemble"), spec=small, ensemble=3)
+    run = dict(epochs=1, data_dir=data_dir, limit=60, engine="torch", device="cpu", keep=tmp_path)
+    first = reproduce.run_seed(experiment, 0, **run)
+    files = sorted(tmp_path.glob("*.safetensors"))
+    assert len(files) == 3 and first["kept"] == []
+    files[0].unlink()
+    again = reproduce.run_seed(experiment, 0, **run)
+    assert again["kept"] == [1, 2]
+    assert again["members"][1:] == first["members"][1:]
+    assert 0 < again["accuracy"] <= 100

@@ -256,3 +256,37 @@ def save(path: Path, spec: ModelSpec, config: TrainConfig, result: Result) -> No
     }
     checkpoint.save(path, result.model, spec, training, config.dataset)
     write_json_atomic(history_path(path), training)
+
+
+def load_run(
+    path: Path,
+    spec: ModelSpec,
+    config: TrainConfig,
+    data_dir: str | Path | None = None,
+    limit: int | None = None,
+    engine: str = "numpy",
+    device: str = "auto",
+) -> Result:
+    """The run :func:`save` wrote to ``path``, measured again on this machine's data, as if
+    :func:`run` had just trained it; refuses a file trained with other settings."""
+    saved = checkpoint.load(path)
+    training = saved.training
+    same = _plain(saved.spec.to_dict()) == _plain(spec.to_dict())
+    same = same and training.get("config") == _plain(config.to_dict())
+    if not same or "history" not in training:
+        raise DigitnetError(f"{path}: was not trained with this run's settings; move it away")
+    ready = prepare(spec, config, data_dir, limit)
+    if training.get("train_size") != len(ready.train[1]):
+        raise DigitnetError(
+            f"{path}: was trained on other data ({training.get('train_size')} images)"
+        )
+    history = History.from_dict(training["history"])
+    seconds = float(training.get("seconds", 0.0))
+    return _result(
+        saved.model, history, ready, seconds, spec, device if engine == "torch" else None
+    )
+
+
+def _plain(d: dict) -> dict:
+    """``d`` as JSON gives it back (tuples become lists), to compare with saved settings."""
+    return json.loads(json.dumps(d))

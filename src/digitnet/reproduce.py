@@ -9,6 +9,8 @@ validation data, digitnet keeps the last epoch, so the reported split never choo
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -189,6 +191,20 @@ def with_seed(experiment: Experiment, seed: int, epochs: int | None = None) -> T
     )
 
 
+def member_file(spec: ModelSpec, config: TrainConfig, limit: int | None, engine: str) -> str:
+    """The file name a network of these settings is kept under: ``seed3-<digest>.safetensors``,
+    the digest of everything that decides its weights (so book-ch6-best seed 0 and the
+    first member of the book-ch6-ensemble vote are one file)."""
+    settings = {
+        "spec": spec.to_dict(),
+        "config": config.to_dict(),
+        "limit": limit,
+        "engine": engine,
+    }
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
+    return f"seed{config.seed}-{digest[:12]}.safetensors"
+
+
 def majority_vote(scores: list[np.ndarray]) -> np.ndarray:
     """Each network's digit counts one vote; ties go to the larger summed output.
 
@@ -212,36 +228,24 @@ def run_seed(
     engine: str = "numpy",
     device: str = "auto",
     on_epoch: Callable[[EpochRecord], None] | None = None,
+    keep: Path | None = None,
 ) -> dict[str, Any]:
     """Run one seed of ``experiment`` (an ensemble trains ``ensemble`` networks and votes).
-    ``on_epoch`` hears of each epoch of a single network (not of an ensemble's).
+    ``on_epoch`` hears of each epoch of a single network (not of an ensemble's). With
+    ``keep``, a folder, each network is saved there once trained, and a network already
+    there (same settings) is loaded and measured instead of trained again.
 
     Returns the accuracy (percent, on the experiment's split), seconds, epochs and kept epoch.
     """
-    from digitnet import experiment as runs
     from digitnet.data import load
     from digitnet.train import as_inputs
 
     members = range(seed * experiment.ensemble, (seed + 1) * experiment.ensemble)
     configs = [with_seed(experiment, member, epochs) for member in members]
-    together = engine == "torch" and experiment.ensemble > 1
-    if together:  # the members take turns on the device
-        jobs = [(experiment.spec, config) for config in configs]
-        results = runs.run_together(jobs, data_dir, limit, device, progress=progress)
-    else:
-        results = [
-            runs.run(
-                experiment.spec,
-                config,
-                data_dir,
-                limit,
-                progress=progress,
-                engine=engine,
-                device=device,
-                on_epoch=on_epoch if experiment.ensemble == 1 else None,
-            )
-            for config in configs
-        ]
+    single = on_epoch if experiment.ensemble == 1 else None
+    results, loaded, seconds = _networks(
+        experiment.spec, configs, data_dir, limit, progress, engine, device, single, keep
+    )
     first = results[0]
     if experiment.ensemble > 1:
         x, y = load(experiment.config.dataset, "test", data_dir)
@@ -269,9 +273,54 @@ def run_seed(
         "recall": [round(float(r), 4) for r in recall],  # on the test data, each class
         "silent": silent_classes(recall),  # the classes it (almost) never names: a stall
         "members": [100 * r.test_accuracy for r in results] if experiment.ensemble > 1 else None,
-        # trained together, each result's time is that of all of them
-        "seconds": results[0].seconds if together else sum(r.seconds for r in results),
+        "seconds": seconds,
+        "kept": [members[k] for k in loaded],  # loaded from ``keep``, not trained in this run
         "epochs": len(first.history.epochs),
         "kept_epoch": first.history.kept_epoch,
         "engine": first.history.engine,
     }
+
+
+def _networks(
+    spec: ModelSpec,
+    configs: list[TrainConfig],
+    data_dir: str | Path | None,
+    limit: int | None,
+    progress: bool | None,
+    engine: str,
+    device: str,
+    on_epoch: Callable[[EpochRecord], None] | None,
+    keep: Path | None,
+) -> tuple[list[Any], list[int], float]:
+    """Train (or, from ``keep``, load) a network for each config: their results, the
+    indices of those loaded, and the seconds of training all of them took."""
+    from digitnet import experiment as runs
+
+    if keep:  # before any training: hours of it must not end in "cannot save"
+        try:
+            keep.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise DigitnetError(f"{keep}: cannot keep networks there ({e.strerror or e})") from None
+    files = [keep / member_file(spec, c, limit, engine) if keep else None for c in configs]
+    results: list[Any] = [
+        runs.load_run(f, spec, c, data_dir, limit, engine, device) if f and f.exists() else None
+        for f, c in zip(files, configs, strict=True)
+    ]
+    loaded = [k for k, r in enumerate(results) if r is not None]
+    todo = [k for k, r in enumerate(results) if r is None]
+    seconds = sum(results[k].seconds for k in loaded)
+    if engine == "torch" and len(todo) > 1:  # they take turns on the device
+        jobs = [(spec, configs[k]) for k in todo]
+        trained = runs.run_together(jobs, data_dir, limit, device, progress=progress)
+        seconds += trained[0].seconds  # each result's seconds are those of all of them
+    for n, k in enumerate(todo):
+        if len(todo) > 1 and engine == "torch":
+            results[k] = trained[n]
+        else:
+            results[k] = runs.run(
+                spec, configs[k], data_dir, limit, on_epoch, progress, engine, device
+            )
+            seconds += results[k].seconds
+        if files[k]:  # saved at once: a later network's failure never costs this one
+            runs.save(files[k], spec, configs[k], results[k])
+    return results, loaded, seconds

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
@@ -68,6 +68,17 @@ class History:
             "stopped_early": self.stopped_early,
             "epochs": [asdict(e) for e in self.epochs],
         }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> History:
+        """The history :meth:`to_dict` wrote (as a model file's metadata holds it)."""
+        known = {f.name for f in fields(EpochRecord)}
+        return cls(
+            epochs=[EpochRecord(**{k: v for k, v in e.items() if k in known}) for e in d["epochs"]],
+            engine=d.get("engine", "numpy"),
+            kept_epoch=d.get("kept_epoch"),
+            stopped_early=bool(d.get("stopped_early", False)),
+        )
 
 
 def as_inputs(x: np.ndarray, dtype: np.dtype) -> np.ndarray:

@@ -33,6 +33,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--verbose", action="store_true", help="a line for each epoch (validation accuracy, time)"
     )
+    p.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="save each trained network in DIR, and load the ones already there instead of "
+        "training them again (a long run, such as a vote of five, goes on where it stopped)",
+    )
     engine_options(p)
     data_dir_option(p)
     p.set_defaults(func=cmd_reproduce)
@@ -79,11 +86,17 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
             engine=args.engine,
             device=args.device,
             on_epoch=epoch_line(seed) if args.verbose else None,
+            keep=args.keep,
         )
         results.append(r)
         members = (
             f"; networks {', '.join(f'{a:.2f}%' for a in r['members'])}" if r["members"] else ""
         )
+        if r["kept"]:
+            loaded = ", ".join(str(k) for k in r["kept"])
+            plural = "s" * (len(r["kept"]) > 1)
+            again = f"from {args.keep}, not trained again"
+            print(f"  seed {seed}: loaded network{plural} {loaded} {again}")
         silent = ", ".join(names[k] for k in r["silent"])
         stalled = f"; stalled: almost never answers {silent}"
         print(
