@@ -270,7 +270,8 @@ def run_seed(
     return {
         "seed": seed,
         "accuracy": accuracy,
-        "recall": [round(float(r), 4) for r in recall],  # on the test data, each class
+        # on the test data, each class (None for a class with no test images)
+        "recall": [round(float(r), 4) if np.isfinite(r) else None for r in recall],
         "silent": silent_classes(recall),  # the classes it (almost) never names: a stall
         "members": [100 * r.test_accuracy for r in results] if experiment.ensemble > 1 else None,
         "seconds": seconds,
