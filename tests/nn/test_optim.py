@@ -95,3 +95,36 @@ def test_book_plateau_rule_halves_and_stops_at_eta_over_128():
     observed = [s.observe(0) for _ in range(2 * 6)]  # halve 6 more times: 0.5 -> 1/128
     assert s.rate(99) == 1 / 128
     assert observed[-1] is False and all(observed[:-1])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(1000, 300), (40, 20, 5, 5), (7,)])
+def test_the_one_pass_update_rounds_as_numpy_does(dtype, shape):
+    from digitnet.nn.optim_kernel import add_scaled
+
+    rng = np.random.default_rng(3)
+    p = rng.standard_normal(shape).astype(dtype)
+    g = rng.standard_normal(shape).astype(dtype)
+    expected = p - dtype(0.03) * g
+    add_scaled(p, g, -0.03)
+    assert p.dtype == dtype and np.array_equal(p, expected)  # to the bit
+
+
+def test_the_one_pass_update_takes_strided_arrays():
+    from digitnet.nn.optim_kernel import add_scaled
+
+    rng = np.random.default_rng(4)
+    p = rng.standard_normal((300, 200)).T  # not C-contiguous: NumPy's expression
+    g = rng.standard_normal((200, 300))
+    expected = p + 0.5 * g
+    add_scaled(p, g, 0.5)
+    assert np.array_equal(p, expected)
+
+
+def test_sgd_steps_large_weights_as_the_book_writes_it():
+    rng = np.random.default_rng(5)
+    w = rng.standard_normal((640, 1000)).astype(np.float32)
+    g = rng.standard_normal((640, 1000)).astype(np.float32)
+    before = w.copy()
+    optim.make("sgd", [("0.weight", w, g)], 0.03).step()
+    assert np.array_equal(w, before - np.float32(0.03) * g)

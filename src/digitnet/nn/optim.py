@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from digitnet.errors import DigitnetError
+from digitnet.nn.optim_kernel import add_scaled
 
 Pairs = list[tuple[str, np.ndarray, np.ndarray]]
 
@@ -71,7 +72,7 @@ class SGD(Optimizer):
 
     def step(self) -> None:
         for name, p, g in self.pairs:
-            p -= p.dtype.type(self.learning_rate) * self.gradient(name, p, g)
+            add_scaled(p, self.gradient(name, p, g), -self.learning_rate)  # p -= η·∂C/∂p
 
 
 class Momentum(Optimizer):
@@ -99,7 +100,7 @@ class Momentum(Optimizer):
             grad = self.gradient(name, p, g)
             eta = p.dtype.type(self.learning_rate)
             v *= p.dtype.type(mu)
-            v -= eta * grad
+            add_scaled(v, grad, -eta)  # v -= η·∇C
             if self.nesterov:
                 p += p.dtype.type(mu) * v - eta * grad
             else:
