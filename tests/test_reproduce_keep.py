@@ -101,3 +101,44 @@ def test_history_comes_back_from_its_dict():
 
     h = History([EpochRecord(0, 1.5, 0.1, None, None, None, 0.2, 90, 100)], "numpy", 0, True)
     assert History.from_dict(h.to_dict()) == h
+
+
+def test_a_network_stopped_mid_run_goes_on_from_its_last_epoch(data_dir, tmp_path):
+    one = replace(SMALL, ensemble=1, name="small")
+    whole = run_seed(one, seed=0, data_dir=data_dir, limit=1000, progress=False)
+
+    def stop(record):
+        if record.epoch == 0:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_seed(
+            one, 0, data_dir=data_dir, limit=1000, progress=False, on_epoch=stop, keep=tmp_path
+        )
+    (partial,) = tmp_path.glob("*.run")
+    assert not list(tmp_path.glob("*.safetensors"))  # no finished network yet
+    again = run_seed(one, seed=0, data_dir=data_dir, limit=1000, progress=False, keep=tmp_path)
+    assert again["resumed_at"] == 1 and whole["resumed_at"] is None
+    assert again["accuracy"] == whole["accuracy"] and again["recall"] == whole["recall"]
+    assert not partial.exists() and len(list(tmp_path.glob("*.safetensors"))) == 1
+
+
+def test_cli_stopped_with_keep_says_how_to_go_on(data_dir, tmp_path, capsys, monkeypatch):
+    from digitnet.cli import reproduce as command
+
+    def stopping(seed):
+        def heard(record):
+            raise KeyboardInterrupt
+
+        return heard
+
+    monkeypatch.setattr(command, "epoch_line", stopping)
+    args = ["reproduce", "book-ch1", "--epochs", "2", "--limit", "300", "--quiet", "--verbose"]
+    args += ["--keep", str(tmp_path), "--data-dir", str(data_dir)]
+    assert cli.main(args) == 130
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        f"digitnet: interrupted; what was trained is kept in {tmp_path}: "
+        "the same command goes on from there"
+    )
+    assert len(list(tmp_path.glob("*.run"))) == 1

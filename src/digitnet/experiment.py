@@ -135,9 +135,12 @@ def run(
     progress: bool | None = None,
     engine: str = "numpy",
     device: str = "auto",
+    state_file: Path | None = None,
 ) -> Result:
     """Train ``spec`` as ``config`` says, with the NumPy engine or PyTorch (on ``device``);
-    returns the trained model (an engine model either way) and its record."""
+    returns the trained model (an engine model either way) and its record. The NumPy
+    engine saves the run to ``state_file`` after each epoch and goes on from it if it is
+    there (:mod:`digitnet.run_state`); PyTorch runs start afresh."""
     ready = prepare(spec, config, data_dir, limit)
     model, (xtr, ytr) = ready.model, ready.train
     start = time.perf_counter()
@@ -148,8 +151,12 @@ def run(
     else:
         cost = losses.get(spec.cost)
         rng, val = ready.rng, ready.validation
-        history = fit(model, cost, xtr, ytr, config, rng, val, on_epoch, progress)
+        history = fit(
+            model, cost, xtr, ytr, config, rng, val, on_epoch, progress, state_file=state_file
+        )
     seconds = time.perf_counter() - start
+    if history.resumed_at:  # and the training time of the epochs before, in earlier runs
+        seconds += sum(e.seconds for e in history.epochs[: history.resumed_at])
     return _result(model, history, ready, seconds, spec, device if engine == "torch" else None)
 
 

@@ -278,6 +278,7 @@ def run_seed(
         "kept": [members[k] for k in loaded],  # loaded from ``keep``, not trained in this run
         "epochs": len(first.history.epochs),
         "kept_epoch": first.history.kept_epoch,
+        "resumed_at": first.history.resumed_at,  # the epoch a saved run went on from
         "engine": first.history.engine,
     }
 
@@ -315,13 +316,16 @@ def _networks(
         trained = runs.run_together(jobs, data_dir, limit, device, progress=progress)
         seconds += trained[0].seconds  # each result's seconds are those of all of them
     for n, k in enumerate(todo):
+        partial = files[k].with_suffix(".run") if files[k] else None  # the epochs so far
         if len(todo) > 1 and engine == "torch":
             results[k] = trained[n]
         else:
             results[k] = runs.run(
-                spec, configs[k], data_dir, limit, on_epoch, progress, engine, device
+                spec, configs[k], data_dir, limit, on_epoch, progress, engine, device, partial
             )
             seconds += results[k].seconds
         if files[k]:  # saved at once: a later network's failure never costs this one
             runs.save(files[k], spec, configs[k], results[k])
+            if partial:
+                partial.unlink(missing_ok=True)
     return results, loaded, seconds

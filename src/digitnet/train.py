@@ -14,9 +14,11 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
 
 import numpy as np
 
+from digitnet import run_state
 from digitnet.config import TrainConfig
 from digitnet.data.augment import apply_transforms, draw_transforms
 from digitnet.data.datasets import one_hot, to_inputs
@@ -55,6 +57,7 @@ class History:
     engine: str = "numpy"
     kept_epoch: int | None = None  # the epoch whose parameters the model ends with
     stopped_early: bool = False
+    resumed_at: int | None = None  # the first epoch of this run when it went on from a saved one
 
     def best(self) -> EpochRecord | None:
         """The epoch with the most validation inputs right (the earliest among ties)."""
@@ -66,6 +69,7 @@ class History:
             "engine": self.engine,
             "kept_epoch": self.kept_epoch,
             "stopped_early": self.stopped_early,
+            "resumed_at": self.resumed_at,
             "epochs": [asdict(e) for e in self.epochs],
         }
 
@@ -78,6 +82,7 @@ class History:
             engine=d.get("engine", "numpy"),
             kept_epoch=d.get("kept_epoch"),
             stopped_early=bool(d.get("stopped_early", False)),
+            resumed_at=d.get("resumed_at"),
         )
 
 
@@ -251,6 +256,7 @@ def fit(
     progress: bool | None = None,
     use_fast: bool = True,
     on_chunk: ChunkCallback | None = None,
+    state_file: Path | None = None,
 ) -> History:
     """Train ``model`` in place on x and labels (N,) as ``config`` says.
 
@@ -264,7 +270,9 @@ def fit(
     Ctrl-C raises TrainingInterrupted with the model at its best or last whole epoch.
     ``on_chunk(epoch, fraction done)`` runs about 50 times an epoch with the model's
     parameters up to date (for live curves); it may block (a pause) or raise
-    KeyboardInterrupt (a stop, handled as Ctrl-C is).
+    KeyboardInterrupt (a stop, handled as Ctrl-C is). With ``state_file`` the run is saved
+    there after every epoch, and a run that finds the file goes on from it
+    (:mod:`digitnet.run_state`): the caller removes it once the trained model is safe.
     """
     labels = np.asarray(labels, dtype=np.int64)
     n = len(x)
@@ -283,9 +291,14 @@ def fit(
     history = History(engine="numpy+numba" if compiled else "numpy")
     track_best = config.keep == "best" and validation is not None
     kept = (-1, snapshot(model))  # (epoch, parameters) the model ends with
-    waited = 0
+    waited, first = 0, 0
+    if state_file is not None and state_file.exists():
+        resumed = run_state.load(state_file, model, optimizer, schedule, rng, config, n)
+        first, kept, waited = resumed.next_epoch, resumed.kept, resumed.waited
+        history.epochs = History.from_dict(resumed.history).epochs
+        history.resumed_at = first
     try:
-        for epoch in range(config.epochs):
+        for epoch in range(first, config.epochs):
             start_time = time.perf_counter()
             rate = schedule.rate(epoch)
             bar = Bar(f"Epoch {epoch}", batches.count, enabled=progress)
@@ -310,9 +323,12 @@ def fit(
             waited = 0 if improved else waited + 1
             if improved or not track_best:
                 kept = (epoch, snapshot(model))
+            keep_going = schedule.observe(record.correct)
+            if state_file is not None:
+                state = (epoch, model, kept, optimizer, schedule, rng, history.to_dict(), waited)
+                run_state.save(state_file, *state, config, n)
             if on_epoch:
                 on_epoch(record)
-            keep_going = schedule.observe(record.correct)
             if not keep_going or (config.patience and validation and waited >= config.patience):
                 history.stopped_early = epoch < config.epochs - 1
                 break

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from digitnet.errors import DigitnetError
 from digitnet.nn import optim
 
 
@@ -128,3 +129,33 @@ def test_sgd_steps_large_weights_as_the_book_writes_it():
     before = w.copy()
     optim.make("sgd", [("0.weight", w, g)], 0.03).step()
     assert np.array_equal(w, before - np.float32(0.03) * g)
+
+
+def test_a_schedule_restored_from_its_state_goes_on_the_same():
+    scores = [90, 91, 91, 91, 92, 92, 92, 92, 92, 92]
+    whole = optim.HalveOnPlateau(1.0, 10, patience=2)
+    rates = []
+    for s in scores:
+        rates.append(whole.rate(0))
+        whole.observe(s)
+    first = optim.HalveOnPlateau(1.0, 10, patience=2)
+    for s in scores[:3]:
+        first.observe(s)
+    resumed = optim.HalveOnPlateau(1.0, 10, patience=2)
+    resumed.restore(first.state())
+    later = []
+    for s in scores[3:]:
+        later.append(resumed.rate(0))
+        resumed.observe(s)
+    assert later == rates[3:] and min(rates) < 1.0  # it did halve, after the restore too
+
+
+def test_optimiser_state_goes_back_into_a_new_one():
+    w, g = np.ones((3, 2)), np.full((3, 2), 0.5)
+    adam = optim.make("adam", [("0.weight", w, g)], 0.01)
+    adam.step()
+    other = optim.make("adam", [("0.weight", w.copy(), g)], 0.01)
+    other.restore(*adam.state())
+    assert other.t == 1 and np.array_equal(other.m[0], adam.m[0])
+    with pytest.raises(DigitnetError, match="needs"):
+        optim.make("momentum", [("0.weight", w, g)], 0.01).restore({}, {})

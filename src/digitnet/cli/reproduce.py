@@ -5,9 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 from pathlib import Path
 
-from digitnet.cli.common import data_dir_option, engine_options, positive_int, stall_cause
+from digitnet.cli.common import (
+    EXIT_INTERRUPTED,
+    data_dir_option,
+    engine_options,
+    positive_int,
+    stall_cause,
+)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -38,7 +45,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         type=Path,
         metavar="DIR",
         help="save each trained network in DIR, and load the ones already there instead of "
-        "training them again (a long run, such as a vote of five, goes on where it stopped)",
+        "training them again; the NumPy engine also saves a network after each epoch, and "
+        "goes on from there (a long run, such as a vote of five, goes on where it stopped)",
     )
     engine_options(p)
     data_dir_option(p)
@@ -56,6 +64,23 @@ def epoch_line(seed: int):
         )
 
     return heard
+
+
+def _run_seed(args: argparse.Namespace, exp, seed: int) -> dict:
+    from digitnet import reproduce
+
+    return reproduce.run_seed(
+        exp,
+        seed,
+        args.epochs,
+        args.data_dir,
+        args.limit,
+        progress=False if args.quiet else None,
+        engine=args.engine,
+        device=args.device,
+        on_epoch=epoch_line(seed) if args.verbose else None,
+        keep=args.keep,
+    )
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
@@ -76,18 +101,17 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     names = dataset_info(exp.config.dataset).classes
     results = []
     for seed in range(args.seeds):
-        r = reproduce.run_seed(
-            exp,
-            seed,
-            args.epochs,
-            args.data_dir,
-            args.limit,
-            progress=False if args.quiet else None,
-            engine=args.engine,
-            device=args.device,
-            on_epoch=epoch_line(seed) if args.verbose else None,
-            keep=args.keep,
-        )
+        try:
+            r = _run_seed(args, exp, seed)
+        except KeyboardInterrupt:
+            if not args.keep:
+                raise
+            print(
+                f"digitnet: interrupted; what was trained is kept in {args.keep}: "
+                "the same command goes on from there",
+                file=sys.stderr,
+            )
+            return EXIT_INTERRUPTED
         results.append(r)
         members = (
             f"; networks {', '.join(f'{a:.2f}%' for a in r['members'])}" if r["members"] else ""
@@ -97,11 +121,13 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
             plural = "s" * (len(r["kept"]) > 1)
             again = f"from {args.keep}, not trained again"
             print(f"  seed {seed}: loaded network{plural} {loaded} {again}")
+        resumed = f"; went on from epoch {r['resumed_at']}" if r["resumed_at"] else ""
         silent = ", ".join(names[k] for k in r["silent"])
         stalled = f"; stalled: almost never answers {silent}"
         print(
             f"  seed {seed}: {r['accuracy']:.2f}% on {exp.split} data "
-            f"(epoch {r['kept_epoch']} of {r['epochs']} kept{members}; {r['seconds']:.1f} s, "
+            f"(epoch {r['kept_epoch']} of {r['epochs']} kept{members}{resumed}; "
+            f"{r['seconds']:.1f} s, "
             f"{r['engine']}{stalled if r['silent'] else ''})",
             flush=True,
         )

@@ -63,6 +63,21 @@ class Optimizer:
     def step(self) -> None:
         raise NotImplementedError
 
+    def state(self) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+        """What the rule carries from step to step: (arrays by name, numbers by name),
+        for a run saved at the end of an epoch (plain SGD carries nothing)."""
+        return {}, {}
+
+    def restore(self, arrays: dict[str, np.ndarray], numbers: dict[str, float]) -> None:
+        """Take back what :meth:`state` gave (arrays copied into the rule's own)."""
+        own, _ = self.state()
+        if set(arrays) != set(own):
+            raise DigitnetError(f"a saved {self.name} state needs {sorted(own)}")
+        for name, a in own.items():
+            if arrays[name].shape != a.shape:
+                raise DigitnetError(f"a saved {self.name} state has {name} of the wrong shape")
+            a[...] = arrays[name]
+
 
 class SGD(Optimizer):
     """Gradient descent: p ← p − η ∂C/∂p; with C the mean over a mini-batch of m this is
@@ -93,6 +108,9 @@ class Momentum(Optimizer):
         self.momentum = momentum
         self.nesterov = nesterov
         self.velocity = [np.zeros_like(p) for _, p, _ in pairs]
+
+    def state(self) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+        return {f"velocity.{k}": v for k, v in enumerate(self.velocity)}, {}
 
     def step(self) -> None:
         mu = self.momentum
@@ -127,6 +145,15 @@ class Adam(Optimizer):
         self.t = 0
         self.m = [np.zeros_like(p) for _, p, _ in pairs]
         self.v = [np.zeros_like(p) for _, p, _ in pairs]
+
+    def state(self) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+        arrays = {f"m.{k}": m for k, m in enumerate(self.m)}
+        arrays.update({f"v.{k}": v for k, v in enumerate(self.v)})
+        return arrays, {"t": self.t}
+
+    def restore(self, arrays: dict[str, np.ndarray], numbers: dict[str, float]) -> None:
+        super().restore(arrays, numbers)
+        self.t = int(numbers["t"])
 
     def step(self) -> None:
         self.t += 1
@@ -183,6 +210,14 @@ class Schedule:
     def observe(self, correct: int | None) -> bool:
         return True
 
+    def state(self) -> dict[str, float | None]:
+        """What the schedule has learnt from the epochs so far (for a saved run)."""
+        return {}
+
+    def restore(self, state: dict[str, float | None]) -> None:
+        for name in self.state():  # only the names this schedule keeps
+            setattr(self, name, state[name])
+
 
 class StepDecay(Schedule):
     """η × γ^⌊epoch / every⌋."""
@@ -215,6 +250,9 @@ class HalveOnPlateau(Schedule):
 
     def rate(self, epoch: int) -> float:
         return self.current
+
+    def state(self) -> dict[str, float | None]:
+        return {"current": self.current, "best": self.best, "waited": self.waited}
 
     def observe(self, correct: int | None) -> bool:
         if correct is None:
