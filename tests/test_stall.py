@@ -78,6 +78,8 @@ def test_reproduce_tells_the_median_of_runs_that_did_not_stall_beside_the_median
             "seconds": 1.0,
             "epochs": 30,
             "kept_epoch": 29,
+            "kept": [],
+            "resumed_at": None,
             "engine": "numpy",
             "recall": [0.9] * 10,
             "silent": [0, 8] if seed == 1 else [],
