@@ -34,8 +34,17 @@ CNN = ModelSpec(
     "he",
     input_shape=[1, 28, 28],
 )
+BOOK = ModelSpec(
+    784,
+    [
+        {"type": "dense", "units": 16, "activation": "sigmoid"},
+        {"type": "dense", "units": 10, "activation": "sigmoid"},
+    ],
+    "quadratic",
+)  # the book's network: trained by the compiled fast path, on its own copy of the weights
 RUNS = {
-    "dense sgd, fast path": (DENSE, TrainConfig(epochs=4, mini_batch_size=10, learning_rate=0.5)),
+    "book sgd, fast path": (BOOK, TrainConfig(epochs=4, mini_batch_size=10, learning_rate=3.0)),
+    "dense sgd, softmax": (DENSE, TrainConfig(epochs=4, mini_batch_size=10, learning_rate=0.5)),
     "dense adam, L2, shifts": (
         DENSE,
         TrainConfig(
@@ -103,7 +112,7 @@ def test_a_stopped_run_ends_as_the_whole_run_to_the_bit(name, stop_after, tmp_pa
 
 
 def test_a_run_of_other_settings_refuses_the_file(tmp_path):
-    spec, config = RUNS["dense sgd, fast path"]
+    spec, config = RUNS["dense sgd, softmax"]
     state = tmp_path / "run.safetensors"
     train(spec, config, state, stop_after=0)
     with pytest.raises(DigitnetError, match="with other settings saved it; move it away"):
@@ -115,7 +124,7 @@ def test_a_run_of_other_settings_refuses_the_file(tmp_path):
 
 @pytest.mark.parametrize("blob", [b"", b"\x10\x00\x00\x00\x00\x00\x00\x00{}", b"junk" * 50])
 def test_a_damaged_file_is_one_clear_error(tmp_path, blob):
-    spec, config = RUNS["dense sgd, fast path"]
+    spec, config = RUNS["dense sgd, softmax"]
     state = tmp_path / "run.safetensors"
     state.write_bytes(blob)
     with pytest.raises(DigitnetError, match=r"run\.safetensors"):

@@ -152,7 +152,9 @@ def run(
         cost = losses.get(spec.cost)
         rng, val = ready.rng, ready.validation
         history = fit(
-            model, cost, xtr, ytr, config, rng, val, on_epoch, progress, state_file=state_file
+            *(model, cost, xtr, ytr, config, rng, val, on_epoch, progress),
+            state_file=state_file,
+            state_spec=spec.to_dict(),
         )
     seconds = time.perf_counter() - start
     if history.resumed_at:  # and the training time of the epochs before, in earlier runs

@@ -12,7 +12,8 @@ back when it starts and the file is there. It holds all that the next epoch depe
 So a run stopped after any epoch and resumed ends with the same weights, to the bit, as
 one that never stopped (``tests/test_run_state.py``). The file is safetensors (never
 pickle), written through a temporary file and a rename; it names the settings and the
-training-set size it belongs to, and a run with others refuses it.
+training-set size it belongs to (and the model spec, when the caller gives one), and a
+run with others refuses it.
 """
 
 from __future__ import annotations
@@ -61,8 +62,10 @@ def save(
     waited: int,
     config: TrainConfig,
     n_train: int,
+    spec: dict[str, Any] | None = None,
 ) -> None:
-    """Write the run as it stands after ``epoch`` to ``path`` (atomically)."""
+    """Write the run as it stands after ``epoch`` to ``path`` (atomically); ``spec`` (the
+    model spec as a dict), when given, is written too and checked when it is read back."""
     from safetensors.numpy import save as st_save
 
     arrays, numbers = optimizer.state()
@@ -83,6 +86,8 @@ def save(
         "settings": _settings(config, n_train),
         "state": json.dumps(state),
     }
+    if spec is not None:
+        metadata["spec"] = json.dumps(spec, sort_keys=True)
     tensors = {k: np.ascontiguousarray(v) for k, v in tensors.items()}
     atomic_write(path, st_save(tensors, metadata=metadata))
 
@@ -95,24 +100,20 @@ def load(
     rng: np.random.Generator,
     config: TrainConfig,
     n_train: int,
+    spec: dict[str, Any] | None = None,
 ) -> Resumed:
     """Put the run saved in ``path`` back into ``model``, ``optimizer``, ``schedule`` and
-    ``rng`` (in place); refuses a file of other settings or another network."""
+    ``rng`` (in place); refuses a file of other settings or another network (``spec``,
+    when both the caller and the file name one; files saved without it hold shapes only)."""
     from safetensors import SafetensorError
     from safetensors.numpy import load as st_load
 
     name = str(path)
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise DigitnetError(f"{name}: too large for a saved run")
-        blob = path.read_bytes()
-    except OSError as e:
-        raise DigitnetError(f"{name}: cannot read ({e.strerror or e})") from None
-    meta = read_header(blob, name).get("__metadata__") or {}
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise DigitnetError(f"{name}: not a saved digitnet run")
+    blob, meta = _read(path)
     if meta.get("settings") != _settings(config, n_train):
         raise DigitnetError(f"{name}: a run with other settings saved it; move it away")
+    if spec is not None and meta.get("spec", None) not in (None, json.dumps(spec, sort_keys=True)):
+        raise DigitnetError(f"{name}: a run of another network saved it; move it away")
     try:
         tensors = st_load(blob)
         state = json.loads(meta["state"])
@@ -128,6 +129,30 @@ def load(
         raise DigitnetError(f"{name}: {e}") from None
     except (SafetensorError, KeyError, TypeError, ValueError) as e:
         raise DigitnetError(f"{name}: a damaged saved run ({e})") from None
+
+
+def epochs_done(path: Path) -> int:
+    """How many epochs the run saved in ``path`` has trained (from its header)."""
+    _, meta = _read(path)
+    try:
+        return int(json.loads(meta["state"])["epoch"]) + 1
+    except (KeyError, TypeError, ValueError) as e:
+        raise DigitnetError(f"{path}: a damaged saved run ({e})") from None
+
+
+def _read(path: Path) -> tuple[bytes, dict[str, str]]:
+    """The bytes of a saved run and its metadata, checked to be one."""
+    name = str(path)
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise DigitnetError(f"{name}: too large for a saved run")
+        blob = path.read_bytes()
+    except OSError as e:
+        raise DigitnetError(f"{name}: cannot read ({e.strerror or e})") from None
+    meta = read_header(blob, name).get("__metadata__") or {}
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise DigitnetError(f"{name}: not a saved digitnet run")
+    return blob, meta
 
 
 def _group(tensors: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:

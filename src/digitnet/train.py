@@ -257,6 +257,7 @@ def fit(
     use_fast: bool = True,
     on_chunk: ChunkCallback | None = None,
     state_file: Path | None = None,
+    state_spec: dict | None = None,
 ) -> History:
     """Train ``model`` in place on x and labels (N,) as ``config`` says.
 
@@ -273,6 +274,8 @@ def fit(
     KeyboardInterrupt (a stop, handled as Ctrl-C is). With ``state_file`` the run is saved
     there after every epoch, and a run that finds the file goes on from it
     (:mod:`digitnet.run_state`): the caller removes it once the trained model is safe.
+    ``state_spec``, the model spec as a dict, goes in the file, so another network's run
+    is refused even where its parameters have the same shapes.
     """
     labels = np.asarray(labels, dtype=np.int64)
     n = len(x)
@@ -286,17 +289,18 @@ def fit(
         momentum=config.momentum,
     )
     schedule = optim.schedule(config.schedule, config.learning_rate, config.epochs)
-    batches = _Batches(model, cost, x, labels, config, optimizer, rng, use_fast, on_chunk)
-    compiled = batches.runner or batches.net is not model
-    history = History(engine="numpy+numba" if compiled else "numpy")
-    track_best = config.keep == "best" and validation is not None
+    history = History()
     kept = (-1, snapshot(model))  # (epoch, parameters) the model ends with
     waited, first = 0, 0
-    if state_file is not None and state_file.exists():
-        resumed = run_state.load(state_file, model, optimizer, schedule, rng, config, n)
+    if state_file is not None and state_file.exists():  # before the fast path copies weights
+        resumed = run_state.load(state_file, model, optimizer, schedule, rng, config, n, state_spec)
         first, kept, waited = resumed.next_epoch, resumed.kept, resumed.waited
         history.epochs = History.from_dict(resumed.history).epochs
         history.resumed_at = first
+    batches = _Batches(model, cost, x, labels, config, optimizer, rng, use_fast, on_chunk)
+    compiled = batches.runner or batches.net is not model
+    history.engine = "numpy+numba" if compiled else "numpy"
+    track_best = config.keep == "best" and validation is not None
     try:
         for epoch in range(first, config.epochs):
             start_time = time.perf_counter()
@@ -326,7 +330,7 @@ def fit(
             keep_going = schedule.observe(record.correct)
             if state_file is not None:
                 state = (epoch, model, kept, optimizer, schedule, rng, history.to_dict(), waited)
-                run_state.save(state_file, *state, config, n)
+                run_state.save(state_file, *state, config, n, state_spec)
             if on_epoch:
                 on_epoch(record)
             if not keep_going or (config.patience and validation and waited >= config.patience):
