@@ -125,7 +125,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="model file (default: models/DATASET-SIZES"
         ".safetensors); its history goes beside it as .history.json",
     )
-    out.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    out.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite --out if it exists (and start over from a half-finished run of it)",
+    )
+    out.add_argument(
+        "--resume",
+        action="store_true",
+        help="go on from the last whole epoch of a stopped run (OUT.run, written after every "
+        "epoch by the NumPy engine); give the same options as that run",
+    )
     out.add_argument(
         "--verbose", action="store_true", help="also print costs and training accuracy each epoch"
     )
@@ -226,6 +236,7 @@ def epoch_line(record, verbose: bool) -> str:
 def cmd_train(args: argparse.Namespace) -> int:
     from digitnet import checkpoint, experiment
     from digitnet.data.sources import dataset_info
+    from digitnet.run_state import epochs_done
 
     spec = spec_from_args(args)
     config = config_from_args(args)
@@ -239,6 +250,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise DigitnetError(f"{out}: is a directory")
     if out.exists() and not args.force:
         raise DigitnetError(f"{out}: already exists; pass --force to overwrite or choose --out")
+    state = saved_run(out, args)
     print(
         f"Training {sizes} ({spec.cost} cost) on {config.dataset}: {config.epochs} "
         f"epoch{'s' * (config.epochs != 1)}, "
@@ -246,6 +258,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         f"{config.optimizer}",
         flush=True,
     )
+    if args.resume:
+        print(f"Going on from the stopped run in {state} (epochs done: {epochs_done(state)})")
 
     def report(record) -> None:
         print(epoch_line(record, args.verbose), flush=True)
@@ -260,6 +274,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             progress=False if args.quiet else None,
             engine=args.engine,
             device=args.device,
+            state_file=state,
         )
     except TrainingInterrupted as stop:
         if not stop.history.epochs:
@@ -267,6 +282,12 @@ def cmd_train(args: argparse.Namespace) -> int:
                 "digitnet: interrupted before the first epoch ended; nothing saved", file=sys.stderr
             )
             return EXIT_INTERRUPTED
+        if state is not None and state.exists():
+            print(
+                f"digitnet: interrupted; the same command with --resume goes on from epoch "
+                f"{stop.history.epochs[-1].epoch + 1} ({state})",
+                file=sys.stderr,
+            )
         aside = out.with_name(out.name.removesuffix(".safetensors") + ".interrupted.safetensors")
         training = {
             "config": config.to_dict(),
@@ -295,5 +316,33 @@ def cmd_train(args: argparse.Namespace) -> int:
     if note:
         print(note)
     experiment.save(out, spec, config, result)
+    if state is not None:
+        state.unlink(missing_ok=True)  # the model is safe: the half-finished run is done
     print(f"Saved {out}")
     return 0
+
+
+def saved_run(out: Path, args: argparse.Namespace) -> Path | None:
+    """Where the NumPy engine saves the run after each epoch (``OUT.run``), checked against
+    --resume and --force; None for PyTorch, whose runs start afresh."""
+    from digitnet import run_state
+
+    state = out.with_name(out.name.removesuffix(".safetensors") + ".run")
+    if args.engine == "torch":
+        if args.resume:
+            raise DigitnetError(
+                "--resume goes on from a NumPy-engine run; PyTorch runs start afresh"
+            )
+        return None
+    if args.resume:
+        if not state.exists():
+            raise DigitnetError(f"{state}: no stopped run to go on from")
+        run_state.epochs_done(state)  # a file that is not a saved run says so now
+    elif state.exists():
+        if not args.force:
+            raise DigitnetError(
+                f"{state}: a stopped run of this model is here; pass --resume to go on from "
+                "it, or --force to start over"
+            )
+        state.unlink()
+    return state
