@@ -83,3 +83,18 @@ def test_resume_is_for_the_numpy_engine(tmp_path, data_dir, capsys):
     pytest.importorskip("torch")
     assert train(tmp_path / "m.safetensors", data_dir, "--resume", "--engine", "torch") == 1
     assert "PyTorch runs start afresh" in capsys.readouterr().err
+
+
+def test_a_run_that_diverged_leaves_no_run_to_go_on_from(monkeypatch, tmp_path, data_dir, capsys):
+    from digitnet.train import diverged
+
+    def diverge_after_second_epoch(record, verbose):
+        if record.epoch == 1:  # its state is saved: going on would diverge again
+            raise diverged(2, 0, "the cost is nan")
+        return f"Epoch {record.epoch}"
+
+    monkeypatch.setattr(digitnet.cli.train, "epoch_line", diverge_after_second_epoch)
+    out = tmp_path / "m.safetensors"
+    assert train(out, data_dir) == 1
+    assert "training diverged at epoch 2, mini-batch 0" in capsys.readouterr().err
+    assert not out.exists() and not (tmp_path / "m.run").exists()

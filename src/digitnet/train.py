@@ -159,8 +159,13 @@ class TrainingInterrupted(KeyboardInterrupt):
         self.model = model
 
 
-def diverged(epoch: int, step: int, what: str) -> DigitnetError:
-    return DigitnetError(
+class DivergedError(DigitnetError):
+    """A cost or weight became NaN or infinite: the run cannot go on (a saved run of it
+    would diverge again at the same step)."""
+
+
+def diverged(epoch: int, step: int, what: str) -> DivergedError:
+    return DivergedError(
         f"training diverged at epoch {epoch}, mini-batch {step}: {what}; "
         "try a smaller learning rate (--eta)"
     )

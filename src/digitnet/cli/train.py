@@ -20,7 +20,7 @@ from digitnet.cli.common import (
 )
 from digitnet.config import ModelSpec, TrainConfig
 from digitnet.errors import DigitnetError
-from digitnet.train import TrainingInterrupted
+from digitnet.train import DivergedError, TrainingInterrupted
 
 NETWORK_FLAGS = ("sizes", "activation", "output", "cost", "init", "dropout")
 
@@ -276,6 +276,10 @@ def cmd_train(args: argparse.Namespace) -> int:
             device=args.device,
             state_file=state,
         )
+    except DivergedError:
+        if state is not None:
+            state.unlink(missing_ok=True)  # going on from it would diverge again
+        raise
     except TrainingInterrupted as stop:
         if not stop.history.epochs:
             print(
