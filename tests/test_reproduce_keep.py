@@ -44,8 +44,14 @@ def test_a_vote_goes_on_where_it_stopped(data_dir, tmp_path, trained_seeds):
 
     files[1].unlink()  # as if the run had stopped while training the second network
     trained_seeds.clear()
-    again = run_seed(SMALL, seed=0, data_dir=data_dir, limit=2000, progress=False, keep=tmp_path)
+    heard = []
+    again = run_seed(
+        *(SMALL, 0, None, data_dir, 2000, False),
+        on_epoch=lambda network, record: heard.append((network, record.epoch)),
+        keep=tmp_path,
+    )
     assert trained_seeds == [1]  # only the missing one is trained
+    assert heard == [(1, 0), (1, 1)]  # and each of its epochs told, with its network
     assert again["kept"] == [0, 2]
     assert again["accuracy"] == first["accuracy"]  # the seeded network is the same again
     assert again["members"] == first["members"]
@@ -107,7 +113,7 @@ def test_a_network_stopped_mid_run_goes_on_from_its_last_epoch(data_dir, tmp_pat
     one = replace(SMALL, ensemble=1, name="small")
     whole = run_seed(one, seed=0, data_dir=data_dir, limit=1000, progress=False)
 
-    def stop(record):
+    def stop(network, record):
         if record.epoch == 0:
             raise KeyboardInterrupt
 
@@ -126,11 +132,8 @@ def test_a_network_stopped_mid_run_goes_on_from_its_last_epoch(data_dir, tmp_pat
 def test_cli_stopped_with_keep_says_how_to_go_on(data_dir, tmp_path, capsys, monkeypatch):
     from digitnet.cli import reproduce as command
 
-    def stopping(seed):
-        def heard(record):
-            raise KeyboardInterrupt
-
-        return heard
+    def stopping(network, record, ensemble=False):
+        raise KeyboardInterrupt
 
     monkeypatch.setattr(command, "epoch_line", stopping)
     args = ["reproduce", "book-ch1", "--epochs", "2", "--limit", "300", "--quiet", "--verbose"]
@@ -142,3 +145,17 @@ def test_cli_stopped_with_keep_says_how_to_go_on(data_dir, tmp_path, capsys, mon
         "the same command goes on from there"
     )
     assert len(list(tmp_path.glob("*.run"))) == 1
+
+
+def test_cli_verbose_tells_each_epoch_of_each_network_of_a_vote(capsys):
+    from digitnet.cli.reproduce import epoch_line
+    from digitnet.train import EpochRecord
+
+    record = EpochRecord(3, 41.3, 0.03, correct=9912, total=10000)
+    epoch_line(2, record, ensemble=True)
+    epoch_line(0, record)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        "    network 2, epoch 3: validation 99.12% (41.3 s)",
+        "    seed 0, epoch 3: validation 99.12% (41.3 s)",
+    ]

@@ -167,11 +167,16 @@ def test_an_ensemble_trains_its_networks_together_and_votes(data_dir):
 
     small = reproduce.book_cnn("relu", 1, (10,))  # the ensemble's path, a smaller network
     experiment = replace(reproduce.get("book-ch6-ensemble"), spec=small, ensemble=3)
+    heard = []
     start = time.perf_counter()
     result = reproduce.run_seed(
-        experiment, 0, epochs=1, data_dir=data_dir, limit=60, engine="torch", device="cpu"
+        *(experiment, 0, 1, data_dir, 60),
+        engine="torch",
+        device="cpu",
+        on_epoch=lambda network, record: heard.append((network, record.epoch)),
     )
     wall = time.perf_counter() - start
+    assert sorted(heard) == [(0, 0), (1, 0), (2, 0)]  # each network's epochs, told as they end
     assert len(result["members"]) == 3 and result["engine"] == "torch (cpu)"
     assert 0 < result["accuracy"] <= 100
     assert len(set(result["members"])) > 1  # three seeds, three different networks

@@ -9,6 +9,7 @@ validation data, digitnet keeps the last epoch, so the reported split never choo
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable
@@ -227,11 +228,12 @@ def run_seed(
     progress: bool | None = None,
     engine: str = "numpy",
     device: str = "auto",
-    on_epoch: Callable[[EpochRecord], None] | None = None,
+    on_epoch: Callable[[int, EpochRecord], None] | None = None,
     keep: Path | None = None,
 ) -> dict[str, Any]:
     """Run one seed of ``experiment`` (an ensemble trains ``ensemble`` networks and votes).
-    ``on_epoch`` hears of each epoch of a single network (not of an ensemble's). With
+    ``on_epoch(network, record)`` hears of each epoch of each network trained (``network``:
+    its seed, which is ``seed`` but in an ensemble). With
     ``keep``, a folder, each network is saved there once trained, and a network already
     there (same settings) is loaded and measured instead of trained again.
 
@@ -242,9 +244,8 @@ def run_seed(
 
     members = range(seed * experiment.ensemble, (seed + 1) * experiment.ensemble)
     configs = [with_seed(experiment, member, epochs) for member in members]
-    single = on_epoch if experiment.ensemble == 1 else None
     results, loaded, seconds = _networks(
-        experiment.spec, configs, data_dir, limit, progress, engine, device, single, keep
+        experiment.spec, configs, data_dir, limit, progress, engine, device, on_epoch, keep
     )
     first = results[0]
     if experiment.ensemble > 1:
@@ -291,7 +292,7 @@ def _networks(
     progress: bool | None,
     engine: str,
     device: str,
-    on_epoch: Callable[[EpochRecord], None] | None,
+    on_epoch: Callable[[int, EpochRecord], None] | None,
     keep: Path | None,
 ) -> tuple[list[Any], list[int], float]:
     """Train (or, from ``keep``, load) a network for each config: their results, the
@@ -313,15 +314,17 @@ def _networks(
     seconds = sum(results[k].seconds for k in loaded)
     if engine == "torch" and len(todo) > 1:  # they take turns on the device
         jobs = [(spec, configs[k]) for k in todo]
-        trained = runs.run_together(jobs, data_dir, limit, device, progress=progress)
+        heard = (lambda j, r: on_epoch(configs[todo[j]].seed, r)) if on_epoch else None
+        trained = runs.run_together(jobs, data_dir, limit, device, heard, progress)
         seconds += trained[0].seconds  # each result's seconds are those of all of them
     for n, k in enumerate(todo):
         partial = files[k].with_suffix(".run") if files[k] else None  # the epochs so far
         if len(todo) > 1 and engine == "torch":
             results[k] = trained[n]
         else:
+            heard = functools.partial(on_epoch, configs[k].seed) if on_epoch else None
             results[k] = runs.run(
-                spec, configs[k], data_dir, limit, on_epoch, progress, engine, device, partial
+                spec, configs[k], data_dir, limit, heard, progress, engine, device, partial
             )
             seconds += results[k].seconds
         if files[k]:  # saved at once: a later network's failure never costs this one

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import statistics
 import sys
@@ -53,17 +54,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_reproduce)
 
 
-def epoch_line(seed: int):
-    """An on_epoch callback printing ``seed S, epoch K: validation 99.12% (41.3 s)``."""
-
-    def heard(record) -> None:
-        measured = f"validation {100 * record.accuracy:.2f}%" if record.total else "trained"
-        print(
-            f"    seed {seed}, epoch {record.epoch}: {measured} ({record.seconds:.1f} s)",
-            flush=True,
-        )
-
-    return heard
+def epoch_line(network: int, record, ensemble: bool = False) -> None:
+    """Print ``seed S, epoch K: validation 99.12% (41.3 s)`` (``network N, ...`` for one
+    network of a vote)."""
+    measured = f"validation {100 * record.accuracy:.2f}%" if record.total else "trained"
+    who = f"network {network}" if ensemble else f"seed {network}"
+    print(f"    {who}, epoch {record.epoch}: {measured} ({record.seconds:.1f} s)", flush=True)
 
 
 def _run_seed(args: argparse.Namespace, exp, seed: int) -> dict:
@@ -78,7 +74,7 @@ def _run_seed(args: argparse.Namespace, exp, seed: int) -> dict:
         progress=False if args.quiet else None,
         engine=args.engine,
         device=args.device,
-        on_epoch=epoch_line(seed) if args.verbose else None,
+        on_epoch=functools.partial(epoch_line, ensemble=exp.ensemble > 1) if args.verbose else None,
         keep=args.keep,
     )
 
