@@ -15,7 +15,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from digitnet import torch_backend  # noqa: E402
+from digitnet import checkpoint, torch_backend  # noqa: E402
 from digitnet.config import ModelSpec, TrainConfig  # noqa: E402
 from digitnet.errors import DigitnetError  # noqa: E402
 from digitnet.nn import build  # noqa: E402
@@ -192,6 +192,8 @@ def test_a_kept_ensemble_trains_only_its_missing_networks_together(data_dir, tmp
     first = reproduce.run_seed(experiment, 0, **run)
     files = sorted(tmp_path.glob("*.safetensors"))
     assert len(files) == 3 and first["kept"] == []
+    shares = [checkpoint.load(f).training["seconds"] for f in files]
+    assert sum(shares) == pytest.approx(first["seconds"], abs=0.01)  # the time, counted once
     files[0].unlink()
     again = reproduce.run_seed(experiment, 0, **run)
     assert again["kept"] == [1, 2]

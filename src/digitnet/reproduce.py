@@ -316,7 +316,9 @@ def _networks(
         jobs = [(spec, configs[k]) for k in todo]
         heard = (lambda j, r: on_epoch(configs[todo[j]].seed, r)) if on_epoch else None
         trained = runs.run_together(jobs, data_dir, limit, device, heard, progress)
-        seconds += trained[0].seconds  # each result's seconds are those of all of them
+        # each result's seconds are those of all of them: each network keeps its share, so
+        # the kept files of a vote add up to the time it took
+        trained = [replace(r, seconds=r.seconds / len(todo)) for r in trained]
     for n, k in enumerate(todo):
         partial = files[k].with_suffix(".run") if files[k] else None  # the epochs so far
         if len(todo) > 1 and engine == "torch":
@@ -326,7 +328,7 @@ def _networks(
             results[k] = runs.run(
                 spec, configs[k], data_dir, limit, heard, progress, engine, device, partial
             )
-            seconds += results[k].seconds
+        seconds += results[k].seconds
         if files[k]:  # saved at once: a later network's failure never costs this one
             runs.save(files[k], spec, configs[k], results[k])
             if partial:
