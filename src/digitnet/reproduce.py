@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from digitnet.claim import Claim
 from digitnet.config import ModelSpec, TrainConfig
 from digitnet.errors import DigitnetError, lookup
 from digitnet.metrics import per_class_recall, silent_classes
@@ -230,12 +231,15 @@ def run_seed(
     device: str = "auto",
     on_epoch: Callable[[int, EpochRecord], None] | None = None,
     keep: Path | None = None,
+    on_wait: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
     """Run one seed of ``experiment`` (an ensemble trains ``ensemble`` networks and votes).
     ``on_epoch(network, record)`` hears of each epoch of each network trained (``network``:
     its seed, which is ``seed`` but in an ensemble). With
     ``keep``, a folder, each network is saved there once trained, and a network already
-    there (same settings) is loaded and measured instead of trained again.
+    there (same settings) is loaded and measured instead of trained again. Two runs with
+    the same ``keep`` share the networks (:mod:`digitnet.claim`): each trains those the
+    other is not training, then waits for the rest, telling ``on_wait(network)``.
 
     Returns the accuracy (percent, on the experiment's split), seconds, epochs and kept epoch.
     """
@@ -245,7 +249,7 @@ def run_seed(
     members = range(seed * experiment.ensemble, (seed + 1) * experiment.ensemble)
     configs = [with_seed(experiment, member, epochs) for member in members]
     results, loaded, seconds = _networks(
-        experiment.spec, configs, data_dir, limit, progress, engine, device, on_epoch, keep
+        experiment.spec, configs, data_dir, limit, progress, engine, device, on_epoch, keep, on_wait
     )
     first = results[0]
     if experiment.ensemble > 1:
@@ -294,6 +298,7 @@ def _networks(
     device: str,
     on_epoch: Callable[[int, EpochRecord], None] | None,
     keep: Path | None,
+    on_wait: Callable[[int], None] | None = None,
 ) -> tuple[list[Any], list[int], float]:
     """Train (or, from ``keep``, load) a network for each config: their results, the
     indices of those loaded, and the seconds of training all of them took."""
@@ -316,21 +321,57 @@ def _networks(
         jobs = [(spec, configs[k]) for k in todo]
         heard = (lambda j, r: on_epoch(configs[todo[j]].seed, r)) if on_epoch else None
         trained = runs.run_together(jobs, data_dir, limit, device, heard, progress)
-        # each result's seconds are those of all of them: each network keeps its share, so
-        # the kept files of a vote add up to the time it took
-        trained = [replace(r, seconds=r.seconds / len(todo)) for r in trained]
-    for n, k in enumerate(todo):
-        partial = files[k].with_suffix(".run") if files[k] else None  # the epochs so far
-        if len(todo) > 1 and engine == "torch":
-            results[k] = trained[n]
+        for k, r in zip(todo, trained, strict=True):
+            # r's seconds are those of all of them: each network keeps its share, so the
+            # kept files of a vote add up to the time it took
+            results[k] = replace(r, seconds=r.seconds / len(todo))
+            seconds += results[k].seconds
+            if files[k]:
+                runs.save(files[k], spec, configs[k], results[k])
+        return results, loaded, seconds
+
+    def one(k: int) -> None:  # train network k (this run holds its claim), or load it
+        nonlocal seconds
+        if files[k] and files[k].exists():  # another run trained it meanwhile
+            results[k] = runs.load_run(files[k], spec, configs[k], data_dir, limit, engine, device)
+            loaded.append(k)
         else:
+            partial = files[k].with_suffix(".run") if files[k] else None  # the epochs so far
             heard = functools.partial(on_epoch, configs[k].seed) if on_epoch else None
             results[k] = runs.run(
                 spec, configs[k], data_dir, limit, heard, progress, engine, device, partial
             )
+            if files[k]:  # saved at once: a later network's failure never costs this one
+                runs.save(files[k], spec, configs[k], results[k])
+                if partial:
+                    partial.unlink(missing_ok=True)
         seconds += results[k].seconds
-        if files[k]:  # saved at once: a later network's failure never costs this one
-            runs.save(files[k], spec, configs[k], results[k])
-            if partial:
-                partial.unlink(missing_ok=True)
+
+    # another run with the same folder may be training some of them: take the others first
+    waiting = []
+    for k in todo:
+        claim = Claim(files[k]) if files[k] else None
+        if claim and not claim.take(wait=False):
+            waiting.append(k)
+            continue
+        _done_with(claim, one, k)
+    for k in waiting:
+        if on_wait:
+            on_wait(configs[k].seed)
+        claim = Claim(files[k])
+        claim.take(wait=True)
+        _done_with(claim, one, k)
+    loaded.sort()
     return results, loaded, seconds
+
+
+def _done_with(claim: Claim | None, work: Callable[[int], None], k: int) -> None:
+    """``work(k)`` under ``claim``, which is let go however it ends (and its file removed
+    when the network was saved)."""
+    finished = False
+    try:
+        work(k)
+        finished = True
+    finally:
+        if claim:
+            claim.release(finished)

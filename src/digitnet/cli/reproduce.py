@@ -47,7 +47,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         metavar="DIR",
         help="save each trained network in DIR, and load the ones already there instead of "
         "training them again; the NumPy engine also saves a network after each epoch, and "
-        "goes on from there (a long run, such as a vote of five, goes on where it stopped)",
+        "goes on from there (a long run, such as a vote of five, goes on where it stopped); "
+        "the same command started twice with one DIR shares the networks out (one core each)",
     )
     engine_options(p)
     data_dir_option(p)
@@ -76,6 +77,10 @@ def _run_seed(args: argparse.Namespace, exp, seed: int) -> dict:
         device=args.device,
         on_epoch=functools.partial(epoch_line, ensemble=exp.ensemble > 1) if args.verbose else None,
         keep=args.keep,
+        on_wait=lambda network: print(
+            f"    network {network} is being trained by another run in {args.keep}; waiting for it",
+            flush=True,
+        ),
     )
 
 
