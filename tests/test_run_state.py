@@ -127,6 +127,6 @@ def test_a_damaged_file_is_one_clear_error(tmp_path, blob):
     spec, config = RUNS["dense sgd, softmax"]
     state = tmp_path / "run.safetensors"
     state.write_bytes(blob)
-    with pytest.raises(DigitnetError, match=r"run\.safetensors"):
+    with pytest.raises(DigitnetError, match=r"run\.safetensors: not a saved digitnet run"):
         train(spec, config, state)
     assert state.read_bytes() == blob  # left as it was, for the user to look at

@@ -65,19 +65,20 @@ def save(
     return atomic_write(path, st_save(tensors, metadata=metadata))
 
 
-def read_header(blob: bytes, name: str) -> dict[str, Any]:
-    """The JSON header of safetensors bytes, its length checked against the data first."""
+def read_header(blob: bytes, name: str, what: str = "a digitnet model") -> dict[str, Any]:
+    """The JSON header of safetensors bytes, its length checked against the data first;
+    ``what`` names the kind of file expected in the message when it is not one."""
     if len(blob) < 8:
-        raise DigitnetError(f"{name}: not a digitnet model (too short)")
+        raise DigitnetError(f"{name}: not {what} (too short)")
     (n,) = struct.unpack("<Q", blob[:8])
     if n > MAX_HEADER_BYTES or 8 + n > len(blob):
-        raise DigitnetError(f"{name}: not a digitnet model (bad header length)")
+        raise DigitnetError(f"{name}: not {what} (bad header length)")
     try:
         header = json.loads(blob[8 : 8 + n])
     except (UnicodeDecodeError, ValueError):
-        raise DigitnetError(f"{name}: not a digitnet model (header is not JSON)") from None
+        raise DigitnetError(f"{name}: not {what} (header is not JSON)") from None
     if not isinstance(header, dict):
-        raise DigitnetError(f"{name}: not a digitnet model (bad header)")
+        raise DigitnetError(f"{name}: not {what} (bad header)")
     return header
 
 

@@ -149,7 +149,7 @@ def _read(path: Path) -> tuple[bytes, dict[str, str]]:
         blob = path.read_bytes()
     except OSError as e:
         raise DigitnetError(f"{name}: cannot read ({e.strerror or e})") from None
-    meta = read_header(blob, name).get("__metadata__") or {}
+    meta = read_header(blob, name, "a saved digitnet run").get("__metadata__") or {}
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise DigitnetError(f"{name}: not a saved digitnet run")
     return blob, meta
