@@ -4,7 +4,8 @@
 
 The network is examples/specs/cnn-speed.json (conv32 3×3, conv64 3×3, max-pool, dropout,
 FC 128, FC 10), mini-batch 128, Adam, on MNIST's training images. Both engines train the
-same network from the same weights on the same mini-batches in this run; each times
+same network from the same weights on the same mini-batches in this run (the NumPy engine
+through the fused conv-activation-pool view that training uses); each times
 ``--batches`` mini-batches (forward, backward, update) after two warm-up ones, and the
 epoch of 60,000 images (469 mini-batches) is that time scaled. Repeated ``--repeats``
 times, alternating engines; the medians and their ratio go into BENCHMARKS.md.
@@ -28,17 +29,18 @@ BATCH, EPOCH_BATCHES = 128, 469
 
 
 def numpy_seconds(spec, x, y, order, batches: int) -> float:
-    from digitnet.nn import build, losses, optim
+    from digitnet.nn import build, conv_fused, losses, optim
     from digitnet.nn.losses import loss_and_backward
 
     model = build(spec, np.random.default_rng(0), np.float32)
+    net = conv_fused.fused(model) or model  # what training steps through (train._Batches)
     opt = optim.make("adam", model.param_grad_pairs(), 0.001, n_train=len(x))
     cost = losses.get(spec.cost)
     for k in range(batches + 2):
         if k == 2:
             start = time.perf_counter()
         idx = order[k % 468 * BATCH :][:BATCH]  # 468 full mini-batches in 60,000
-        loss_and_backward(model, cost, x[idx], y[idx])
+        loss_and_backward(net, cost, x[idx], y[idx])
         opt.step()
     return time.perf_counter() - start
 
