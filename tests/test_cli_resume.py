@@ -76,7 +76,7 @@ def test_resume_with_nothing_to_go_on_from(tmp_path, data_dir, capsys):
     assert "m.run: no stopped run to go on from" in capsys.readouterr().err
     (tmp_path / "n.run").write_bytes(b"junk" * 10)
     assert train(tmp_path / "n.safetensors", data_dir, "--resume") == 1
-    assert "n.run: not a digitnet model" in capsys.readouterr().err
+    assert "n.run: not a saved digitnet run" in capsys.readouterr().err
 
 
 def test_resume_is_for_the_numpy_engine(tmp_path, data_dir, capsys):
