@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import replace
 
@@ -111,3 +112,29 @@ def test_cli_says_which_network_it_waits_for(data_dir, tmp_path, capsys, monkeyp
     out = capsys.readouterr().out
     assert f"    network 0 is being trained by another run in {tmp_path}; waiting for it\n" in out
     assert len(list(tmp_path.glob("*.safetensors"))) == 2
+
+
+def test_cli_does_not_wait_for_a_network_finished_meanwhile(
+    data_dir, tmp_path, capsys, monkeypatch
+):
+    vote = replace(SMALL, name="small-vote", ensemble=2)
+    alone, shared = tmp_path / "alone", tmp_path / "shared"
+    run_seed(vote, 0, data_dir=data_dir, limit=LIMIT, progress=False, keep=alone)
+    shared.mkdir()
+
+    class FinishedMeanwhile(Claim):  # the other run saves network 0 as this run passes it by
+        def take(self, wait: bool) -> bool:
+            if not wait and self.path.name.startswith(".seed0-"):
+                for f in alone.glob("seed0-*"):
+                    shutil.copy(f, shared / f.name)
+                return False
+            return super().take(wait)
+
+    monkeypatch.setattr(reproduce, "Claim", FinishedMeanwhile)
+    monkeypatch.setitem(EXPERIMENTS, "small-vote", vote)
+    args = ["reproduce", "small-vote", "--limit", str(LIMIT), "--quiet"]
+    assert cli.main([*args, "--keep", str(shared), "--data-dir", str(data_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "waiting for it" not in out
+    assert f"loaded network 0 from {shared}, not trained again" in out
+    assert re.search(r"; epochs [01], [01] of 2 kept", out)  # each network's, not the first's

@@ -279,6 +279,10 @@ def run_seed(
         "recall": [round(float(r), 4) if np.isfinite(r) else None for r in recall],
         "silent": silent_classes(recall),  # the classes it (almost) never names: a stall
         "members": [100 * r.test_accuracy for r in results] if experiment.ensemble > 1 else None,
+        # in a vote, the epoch each network ended with (``kept_epoch`` is the first one's)
+        "member_epochs": (
+            [r.history.kept_epoch for r in results] if experiment.ensemble > 1 else None
+        ),
         "seconds": seconds,
         "kept": [members[k] for k in loaded],  # loaded from ``keep``, not trained in this run
         "epochs": len(first.history.epochs),
@@ -356,7 +360,7 @@ def _networks(
             continue
         _done_with(claim, one, k)
     for k in waiting:
-        if on_wait:
+        if on_wait and not files[k].exists():  # not when it was finished meanwhile
             on_wait(configs[k].seed)
         claim = Claim(files[k])
         claim.take(wait=True)

@@ -114,9 +114,12 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
             )
             return EXIT_INTERRUPTED
         results.append(r)
-        members = (
-            f"; networks {', '.join(f'{a:.2f}%' for a in r['members'])}" if r["members"] else ""
-        )
+        if r["members"]:  # a vote: each network's accuracy and the epoch it ended with
+            each = ", ".join(f"{a:.2f}%" for a in r["members"])
+            epochs = ", ".join(str(e) for e in r["member_epochs"])
+            kept = f"networks {each}; epochs {epochs} of {r['epochs']} kept"
+        else:
+            kept = f"epoch {r['kept_epoch']} of {r['epochs']} kept"
         if r["kept"]:
             loaded = ", ".join(str(k) for k in r["kept"])
             plural = "s" * (len(r["kept"]) > 1)
@@ -127,7 +130,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         stalled = f"; stalled: almost never answers {silent}"
         print(
             f"  seed {seed}: {r['accuracy']:.2f}% on {exp.split} data "
-            f"(epoch {r['kept_epoch']} of {r['epochs']} kept{members}{resumed}; "
+            f"({kept}{resumed}; "
             f"{r['seconds']:.1f} s, "
             f"{r['engine']}{stalled if r['silent'] else ''})",
             flush=True,
