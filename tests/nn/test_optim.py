@@ -122,6 +122,25 @@ def test_the_one_pass_update_takes_strided_arrays():
     assert np.array_equal(p, expected)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(1000, 300), (64, 32, 3, 3), (7,)])
+def test_the_one_pass_adam_step_rounds_as_numpy_does(dtype, shape):
+    from digitnet.nn.optim_kernel import adam_step
+
+    rng = np.random.default_rng(5)
+    p, m, v = (rng.standard_normal(shape).astype(dtype) for _ in range(3))
+    v = np.abs(v)
+    want_p, want_m, want_v = p.copy(), m.copy(), v.copy()
+    for _ in range(3):
+        g = rng.standard_normal(shape).astype(dtype)
+        want_m = want_m * dtype(0.9) + dtype(1 - 0.9) * g
+        want_v = want_v * dtype(0.999) + dtype(1 - 0.999) * g * g
+        want_p = want_p - dtype(0.002) * want_m / (np.sqrt(want_v) + dtype(1e-8))
+        adam_step(p, g, m, v, (0.9, 0.999), 0.002, 1e-8)
+    for got, want in ((p, want_p), (m, want_m), (v, want_v)):
+        assert got.dtype == dtype and np.array_equal(got, want)  # to the bit
+
+
 def test_sgd_steps_large_weights_as_the_book_writes_it():
     rng = np.random.default_rng(5)
     w = rng.standard_normal((640, 1000)).astype(np.float32)

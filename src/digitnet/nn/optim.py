@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from digitnet.errors import DigitnetError
-from digitnet.nn.optim_kernel import add_scaled
+from digitnet.nn.optim_kernel import adam_step, add_scaled
 
 Pairs = list[tuple[str, np.ndarray, np.ndarray]]
 
@@ -160,14 +160,8 @@ class Adam(Optimizer):
         b1, b2 = self.beta1, self.beta2
         step_size = self.learning_rate * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
         for (name, p, g), m, v in zip(self.pairs, self.m, self.v, strict=True):
-            grad = self.gradient(name, p, g)
-            dt = p.dtype.type
-            m *= dt(b1)
-            m += dt(1 - b1) * grad
-            v *= dt(b2)
-            v += dt(1 - b2) * grad * grad
             eps_hat = self.eps * math.sqrt(1 - b2**self.t)  # ε on the uncorrected scale
-            p -= dt(step_size) * m / (np.sqrt(v) + dt(eps_hat))
+            adam_step(p, self.gradient(name, p, g), m, v, (b1, b2), step_size, eps_hat)
 
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam")

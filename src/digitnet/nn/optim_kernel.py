@@ -1,4 +1,4 @@
-"""One pass for the update ``p += a·g`` (numba), where NumPy makes two.
+"""One pass for the updates ``p += a·g`` and Adam's (numba), where NumPy makes several.
 
 NumPy's ``p -= eta * g`` first writes ``eta * g`` to a temporary the size of ``p``, then
 reads it back: for the 1000×1000 weights of the book's chapter 6 network, trained a
@@ -7,6 +7,10 @@ reads ``g`` and ``p`` once and writes ``p`` once. It rounds as NumPy does (``a·
 the sum; numba does not fuse them into one multiply-add without fastmath), so the weights
 are the same to the bit either way; ``tests/nn/test_optim.py`` checks it. Small arrays
 (biases) and arrays that are not C-contiguous keep NumPy's expression.
+
+Adam's step is six NumPy expressions over four arrays the size of ``p``, each writing a
+temporary; ``adam_step`` reads ``p``, ``g``, ``m`` and ``v`` once and writes each of ``p``,
+``m`` and ``v`` once, with the same operations in the same order (so the same bits).
 """
 
 from __future__ import annotations
@@ -17,13 +21,13 @@ import numpy as np
 
 SMALL = 1 << 14  # below this many numbers, calling the compiled loop is not worth it
 
-_loop: Callable | None = None
+_loops: dict[str, Callable] | None = None
 _tried = False
 
 
-def _compiled() -> Callable | None:
-    """The compiled loop (cached on disk by numba), or None without numba."""
-    global _loop, _tried
+def _compiled(name: str = "add_scaled") -> Callable | None:
+    """The compiled loop ``name`` (cached on disk by numba), or None without numba."""
+    global _loops, _tried
     if not _tried:
         _tried = True
         try:
@@ -36,8 +40,17 @@ def _compiled() -> Callable | None:
             for i in range(p.size):
                 p[i] += a * g[i]
 
-        _loop = add_scaled_flat
-    return _loop
+        @numba.njit(cache=True)
+        def adam_flat(p, g, m, v, b1, c1, b2, c2, step, eps):
+            for i in range(p.size):
+                gi = g[i]
+                mi = m[i] * b1 + c1 * gi
+                vi = v[i] * b2 + c2 * gi * gi
+                m[i], v[i] = mi, vi
+                p[i] -= step * mi / (np.sqrt(vi) + eps)
+
+        _loops = {"add_scaled": add_scaled_flat, "adam": adam_flat}
+    return _loops[name] if _loops else None
 
 
 def add_scaled(p: np.ndarray, g: np.ndarray, a: float) -> None:
@@ -48,3 +61,28 @@ def add_scaled(p: np.ndarray, g: np.ndarray, a: float) -> None:
         p += scale * g
         return
     loop(p.reshape(-1), g.reshape(-1), scale)
+
+
+def adam_step(
+    p: np.ndarray,
+    g: np.ndarray,
+    m: np.ndarray,
+    v: np.ndarray,
+    betas: tuple[float, float],
+    step: float,
+    eps: float,
+) -> None:
+    """Adam's update in place, all arrays of one shape and dtype: m ← β₁m + (1−β₁)g,
+    v ← β₂v + (1−β₂)g², p ← p − step·m / (√v + eps)."""
+    dt = p.dtype.type
+    (b1, b2), loop = betas, _compiled("adam") if p.size >= SMALL else None
+    arrays = (p, g, m, v)
+    if loop is None or not all(a.flags.c_contiguous and a.dtype == p.dtype for a in arrays):
+        m *= dt(b1)
+        m += dt(1 - b1) * g
+        v *= dt(b2)
+        v += dt(1 - b2) * g * g
+        p -= dt(step) * m / (np.sqrt(v) + dt(eps))
+        return
+    flat = [a.reshape(-1) for a in arrays]
+    loop(*flat, dt(b1), dt(1 - b1), dt(b2), dt(1 - b2), dt(step), dt(eps))
