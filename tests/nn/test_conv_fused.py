@@ -3,6 +3,9 @@ the model's own arrays, and training uses it for a CNN."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -17,6 +20,7 @@ from digitnet.nn.losses import loss_and_backward
 from digitnet.nn.model import Sequential
 from digitnet.train import fit, measure
 
+ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(kernels() is None, reason="numba is not installed")
 
 
@@ -29,16 +33,21 @@ def engine_and_fused(rng, act, size, shape=(3, 4, 11, 10), filters=5, dtype=np.f
     w = rng.standard_normal((filters, shape[1], 3, 3)).astype(dtype)
     b = rng.standard_normal(filters).astype(dtype)
     conv = Conv2D(w, b)
-    layers = [conv, *([act] if act else []), MaxPool2D(size)]
+    pool = MaxPool2D(size) if size > 1 else None  # size 1: conv and activation only
+    layers = [conv, *([act] if act else []), *([pool] if pool else [])]
     engine = Sequential(layers, dtype)
     conv.input_grad = True  # as if a layer stood below: backward returns ∂C/∂x
-    return engine, ConvActPool(conv, act, layers[-1])
+    return engine, ConvActPool(conv, act, pool)
 
 
-@pytest.mark.parametrize("act", [None, ReLU(), Sigmoid()], ids=["none", "relu", "sigmoid"])
-@pytest.mark.parametrize("size", [2, 3])
+ACTS = {"none": None, "relu": ReLU(), "sigmoid": Sigmoid()}
+FUSED = [(a, s) for a in ACTS for s in (1, 2, 3) if a != "none" or s > 1]  # 1: no pool
+
+
+@pytest.mark.parametrize(("act", "size"), FUSED)
 @pytest.mark.parametrize("filters", [5, 40])  # one channel at a time; channels as vectors
 def test_fused_layer_gives_the_engine_layers_numbers(rng, act, size, filters):
+    act = ACTS[act]
     engine, one = engine_and_fused(rng, act, size, filters=filters)
     x = rng.standard_normal((3, 4, 11, 10))
     y = engine.forward(x, train=True)
@@ -73,9 +82,14 @@ def test_the_first_layer_computes_no_input_gradient(rng):
     assert view.layers[0].input_grad is False and view.layers[1].input_grad is True
 
 
-@pytest.mark.parametrize("name", ["book-ch6-conv1", "book-ch6-relu", "book-ch6-best"])
+@pytest.mark.parametrize(
+    "name", ["book-ch6-conv1", "book-ch6-relu", "book-ch6-best", "examples/specs/cnn-speed.json"]
+)
 def test_a_training_step_of_the_view_is_the_models_step(rng, name):
-    spec = reproduce.get(name).spec
+    if name.endswith(".json"):  # conv-ReLU, then conv-ReLU-pool: a 1×1 pool, then a 2×2 one
+        spec = ModelSpec.from_dict(json.loads((ROOT / name).read_text()))
+    else:
+        spec = reproduce.get(name).spec
     model = build(spec, np.random.default_rng(0), np.float64)
     view = fused(model)
     assert set(map(id, view.parameters().values())) == set(map(id, model.parameters().values()))
@@ -100,7 +114,10 @@ def test_what_is_fused_and_what_is_not():
     assert fusible([Conv2D(w, b), MaxPool2D(2)], 0) == 2
     assert fusible([Conv2D(w, b), Tanh(), MaxPool2D(2)], 0) == 0  # no kernel for tanh
     assert fusible([Conv2D(w, b, "same"), ReLU(), MaxPool2D(2)], 0) == 0
-    assert fusible([Conv2D(w, b), ReLU()], 0) == 0
+    assert fusible([Conv2D(w, b), ReLU()], 0) == 2  # no pool: a 1×1 one
+    assert fusible([Conv2D(w, b), ReLU(), Conv2D(w, b)], 0) == 2
+    assert fusible([Conv2D(w, b), Tanh()], 0) == 0
+    assert fusible([Conv2D(w, b)], 0) == 0  # nothing to fuse it with
     dense = build(reproduce.get("book-ch1").spec, np.random.default_rng(0))
     assert fused(dense) is None
 

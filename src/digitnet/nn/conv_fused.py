@@ -12,7 +12,10 @@ arrays are kept from step to step.
 
 :func:`fused` gives a training view of a model: a Sequential whose layers share the
 model's parameter and gradient arrays, with each Conv2D-activation-MaxPool2D run replaced
-by one ConvActPool. The optimiser, built on the model, steps the same arrays. It needs
+by one ConvActPool, and each Conv2D-activation run with no pooling after it by one with
+a 1×1 pool (the activation applied in the same pass as the bias, and its derivative in
+the pass that sums the bias's gradient). The optimiser, built on the model, steps the
+same arrays. It needs
 numba (the loops in :mod:`digitnet.nn.conv_kernels`); without it, training uses the
 model's own layers.
 """
@@ -32,15 +35,16 @@ ACTIVATIONS = {None: 0, ReLU: 1, Sigmoid: 2}  # the codes of conv_kernels.pool_a
 
 class ConvActPool(Layer):
     """Conv2D (padding "valid") → activation (ReLU, sigmoid or none) → MaxPool2D, as one
-    layer on the conv layer's own weight, bias and gradient arrays.
+    layer on the conv layer's own weight, bias and gradient arrays; ``pool`` None: no
+    pooling (a 1×1 pool), Conv2D → activation.
 
     Input (N, C, H, W); output (N, F, Hp, Wp), Hp = (H − kh + 1) // size, channels-last in
     memory as the engine's layers give it. Backward fills the conv layer's gradients and
     returns ∂C/∂x (N, C, H, W), or None when ``input_grad`` is False.
     """
 
-    def __init__(self, conv: Conv2D, act: Layer | None, pool: MaxPool2D) -> None:
-        self.conv, self.size = conv, pool.size
+    def __init__(self, conv: Conv2D, act: Layer | None, pool: MaxPool2D | None) -> None:
+        self.conv, self.size = conv, pool.size if pool is not None else 1
         self.kind = ACTIVATIONS[type(act) if act is not None else None]
         self.input_grad = conv.input_grad
         self.fast = kernels()
@@ -105,8 +109,8 @@ def fusible(layers: list[Layer], i: int) -> int:
     rest = layers[i + 1 : i + 3]
     if rest and isinstance(rest[0], MaxPool2D):
         return 2
-    if len(rest) == 2 and type(rest[0]) in ACTIVATIONS and isinstance(rest[1], MaxPool2D):
-        return 3
+    if rest and type(rest[0]) in ACTIVATIONS:  # conv, activation, and a pool or not
+        return 3 if len(rest) == 2 and isinstance(rest[1], MaxPool2D) else 2
     return 0
 
 
@@ -119,8 +123,10 @@ def fused(model: Sequential) -> Sequential | None:
     while i < len(layers):
         span = fusible(layers, i)
         if span:
-            act = layers[i + 1] if span == 3 else None
-            out.append(ConvActPool(layers[i], act, layers[i + span - 1]))
+            after = layers[i + 1 : i + span]  # (pool), (activation,) or (activation, pool)
+            act = next((a for a in after if not isinstance(a, MaxPool2D)), None)
+            pool = next((a for a in after if isinstance(a, MaxPool2D)), None)
+            out.append(ConvActPool(layers[i], act, pool))
             i += span
         else:
             out.append(layers[i])

@@ -153,8 +153,21 @@ def _compile() -> SimpleNamespace:
         """The adjoint of pool_activate: ∂C/∂a (N, Hp, Wp, F) to ∂C/∂z (N, Ho, Wo, F), zero
         but at each block's winner, and ∂C/∂bias (F,) (the sum of those)."""
         n, hp, wp, f = a.shape
-        grad_z[...] = 0
         grad_bias[...] = 0
+        if s == 1:  # no pooling: every position its own winner, and the loop runs as vectors
+            for b in range(n):
+                for y in range(hp):
+                    for x0 in range(wp):
+                        for ch in range(f):
+                            v, d = a[b, y, x0, ch], grad[b, y, x0, ch]
+                            if kind == 1:
+                                d = d if v > 0 else 0
+                            elif kind == 2:
+                                d = d * (v * (1 - v))
+                            grad_z[b, y, x0, ch] = d
+                            grad_bias[ch] += d
+            return
+        grad_z[...] = 0
         for b in range(n):
             for y in range(hp):
                 for x0 in range(wp):
