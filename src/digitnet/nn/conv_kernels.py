@@ -112,10 +112,23 @@ def _compile() -> SimpleNamespace:
     def pool_activate(z, bias, s, kind, a, winner):
         """A convolution's outputs z (N, Ho, Wo, F) to its pooled activations a (N, Hp, Wp,
         F), Hp = Ho // s: a = f(max over the s×s block of z, + bias), f by ``kind`` (0: none,
-        1: ReLU, 2: sigmoid); ``winner`` is i·s + j of the first position holding the max.
-        The same as f(z + bias) pooled, because f and adding a bias never reverse an order."""
+        1: ReLU, 2: sigmoid); ``winner`` is i·s + j of the first position holding the max
+        (left as it is when s is 1). The same as f(z + bias) pooled, because f and adding
+        a bias never reverse an order."""
         n, hp, wp, f = a.shape
         zero = a.dtype.type(0)
+        if s == 1:  # no pooling: a = f(z + bias) in one pass (``winner`` is not needed)
+            for b in range(n):
+                for y in range(hp):
+                    for x0 in range(wp):
+                        for ch in range(f):
+                            v = z[b, y, x0, ch] + bias[ch]
+                            if kind == 1:
+                                v = max(v, zero)
+                            elif kind == 2:
+                                v = (1 + np.tanh(v / 2)) / 2
+                            a[b, y, x0, ch] = v
+            return
         for b in range(n):
             for y in range(hp):
                 for x0 in range(wp):
