@@ -13,17 +13,24 @@ from pathlib import Path
 import numpy as np
 
 from digitnet.data.idx import check_pair, parse_idx
-from digitnet.data.sources import obtain
+from digitnet.data.sources import dataset_info, obtain
 from digitnet.errors import DigitnetError
 
 SPLITS = ("train", "validation", "test", "train-full")
-VALIDATION_SIZE = 10_000
+VALIDATION_SIZE = 10_000  # MNIST's and Fashion-MNIST's (each dataset's is in its table entry)
 
 
 def load_pair(
     name: str, part: str, data_dir: str | Path | None = None, allow_download: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Images (N, H, W) and labels (N,) of the ``part`` file pair ("train" or "test")."""
+    """Images (N, H, W) and labels (N,) of the ``part`` file pair ("train" or "test");
+    USPS's one text file per part comes in MNIST's form, (N, 28, 28)."""
+    if dataset_info(name).layout == "usps":
+        from digitnet.data.usps import parse_usps, to_mnist_form
+
+        path, data = obtain(name, [part], data_dir, allow_download)[part]
+        digits, labels = parse_usps(data, str(path))
+        return to_mnist_form(digits), labels
     roles = [f"{part}-images", f"{part}-labels"]
     files = obtain(name, roles, data_dir, allow_download)
     (img_path, img_bytes), (lab_path, lab_bytes) = files[roles[0]], files[roles[1]]
@@ -43,15 +50,18 @@ def load(
     data_dir: str | Path | None = None,
     allow_download: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Return ``(images, labels)`` of a split: uint8 (N, 28, 28) and uint8 (N,)."""
+    """Return ``(images, labels)`` of a split: uint8 (N, 28, 28) and uint8 (N,).
+
+    The validation split is the training file's last 10,000 images (USPS: 1,000)."""
     if split not in SPLITS:
         raise DigitnetError(f"unknown split {split!r} (known: {', '.join(SPLITS)})")
     part = "test" if split == "test" else "train"
     images, labels = load_pair(name, part, data_dir, allow_download)
+    held = dataset_info(name).validation
     if split == "train":
-        return images[:-VALIDATION_SIZE], labels[:-VALIDATION_SIZE]
+        return images[:-held], labels[:-held]
     if split == "validation":
-        return images[-VALIDATION_SIZE:], labels[-VALIDATION_SIZE:]
+        return images[-held:], labels[-held:]
     return images, labels
 
 
@@ -61,7 +71,7 @@ def load_all(
     """The book's three splits at once: {"train", "validation", "test"} -> (images, labels)."""
     x, y = load_pair(name, "train", data_dir, allow_download)
     xt, yt = load_pair(name, "test", data_dir, allow_download)
-    n = len(x) - VALIDATION_SIZE
+    n = len(x) - dataset_info(name).validation
     return {"train": (x[:n], y[:n]), "validation": (x[n:], y[n:]), "test": (xt, yt)}
 
 

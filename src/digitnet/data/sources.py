@@ -44,13 +44,22 @@ class DataFile:
 
 @dataclass(frozen=True)
 class DatasetInfo:
-    """A dataset: its files (by role), download mirrors, system folders and class names."""
+    """A dataset: its files (by role), download mirrors, system folders and class names.
+
+    ``layout`` says how its files hold the data: "idx" (four IDX files, roles
+    train-images, train-labels, test-images, test-labels) or "usps" (one text file per
+    part, roles train and test: a label and 256 grey values a line, see
+    :mod:`digitnet.data.usps`). ``validation`` is how many of the training file's last
+    images the book's split holds out for validation.
+    """
 
     name: str
-    files: dict[str, DataFile]  # roles: train-images, train-labels, test-images, test-labels
+    files: dict[str, DataFile]
     mirrors: tuple[str, ...]
     system_dirs: tuple[str, ...]
     classes: tuple[str, ...]
+    layout: str = "idx"
+    validation: int = 10_000
 
 
 DATASETS: dict[str, DatasetInfo] = {
@@ -119,6 +128,27 @@ DATASETS: dict[str, DatasetInfo] = {
             "Bag",
             "Ankle boot",
         ),
+    ),
+    # Real digits scanned from US mail (Le Cun et al. 1990), as distributed with The
+    # Elements of Statistical Learning: 7,291 training and 2,007 test digits, 16x16.
+    "usps": DatasetInfo(
+        name="usps",
+        files={
+            "train": DataFile(
+                "zip.train", "abc9f5c75b997cabe66b5d01727d5a681c69298e1641a8d37b55433a52129dc0"
+            ),
+            "test": DataFile(
+                "zip.test", "6bde17b4f1cd68e0630cd2751d6495b5795d9165ab2dc4a0be8b7002b732f4cc"
+            ),
+        },
+        mirrors=(
+            "https://hastie.su.domains/ElemStatLearn/datasets/",
+            "https://web.stanford.edu/~hastie/ElemStatLearn/datasets/",
+        ),
+        system_dirs=(),
+        classes=tuple(str(d) for d in range(10)),
+        layout="usps",
+        validation=1_000,
     ),
 }
 
