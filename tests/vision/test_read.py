@@ -9,6 +9,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from digitnet import cli
+from digitnet.vision.preprocess import NoDigitError
 from digitnet.vision.read import default_model_path, load_reader, read_image
 from digitnet.vision.synth import make_line
 
@@ -194,9 +195,17 @@ def test_a_long_tilted_line_with_mixed_sizes(reader, mnist):
 
 def test_ink_too_wide_for_any_digit_still_gets_a_reading(reader):
     img = Image.new("L", (400, 120), 255)
-    ImageDraw.Draw(img).line([(20, 60), (380, 60)], fill=0, width=20)  # no valley to cut at
+    zigzag = [(20 + 40 * k, 30 if k % 2 else 90) for k in range(10)]
+    ImageDraw.Draw(img).line(zigzag, fill=0, width=20)  # no valley to cut at
     reading = read_image(img, reader, threshold=0)
     assert reading.digits  # every stretch between two cuts is a candidate, so a path exists
+
+
+def test_a_lone_ruled_line_is_no_digit(reader):
+    img = Image.new("L", (400, 120), 255)
+    ImageDraw.Draw(img).line([(20, 60), (380, 60)], fill=0, width=20)
+    with pytest.raises(NoDigitError):
+        read_image(img, reader, threshold=0)
 
 
 @pytest.mark.parametrize("stretch", [1.0, 1.5, 1.8])
@@ -231,3 +240,15 @@ def test_the_shipped_readers_are_read_together(tmp_path, mnist, capsys):
     models = [str(p) for arg in shipped[:2] for p in ("--model", arg)]
     assert cli.main(["read", str(path), *models]) == 0  # --model twice: the two together
     assert ": 012 (confidence" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("height", [200, 800, 1600])
+def test_any_size_reads_the_same(reader, mnist, height):
+    """A line of MNIST digits enlarged to digits of 200-1,600 pixels (thick strokes, the
+    paper's level estimated at each size) reads as it does at MNIST's own size."""
+    images, labels = mnist["test"]
+    picks = [3, 2, 1, 18, 4]
+    small = mnist_line(images, picks)
+    scale = height / 56  # mnist_line draws digits about 56 pixels high
+    big = small.resize((round(small.width * scale), round(small.height * scale)), Image.BILINEAR)
+    assert read_image(big, reader, threshold=0).text == read_image(small, reader, 0).text

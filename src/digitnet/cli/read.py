@@ -65,6 +65,22 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="also learn from the pieces of read's closer look (lines cut on a fine grid)",
     )
+    p.add_argument(
+        "--world",
+        type=share,
+        default=0.7,
+        help="share of the lines that are real-world lines: paper, pens, marks, camera "
+        "(default 0.7)",
+    )
+    p.add_argument(
+        "--no-usps",
+        dest="usps",
+        action="store_false",
+        help="learn from MNIST alone (default: MNIST and USPS's training split)",
+    )
+    p.add_argument(
+        "--jobs", type=positive_int, default=1, help="processes cutting lines (default 1)"
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=positive_int, help="train on the first N images (a quick check)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -113,6 +129,9 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
         report_lines=args.report_lines,
         closer=args.closer_look,
         negatives=args.negatives,
+        usps=args.usps,
+        world=args.world,
+        jobs=args.jobs,
     )
     print(
         f"MNIST test accuracy: {report.test_accuracy:.2%}; synthetic test lines read exactly: "

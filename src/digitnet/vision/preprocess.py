@@ -29,6 +29,10 @@ MAX_PIXELS = 40_000_000  # a 40-megapixel photo is fine; a bomb is not
 MAX_FILE_BYTES = 100 * 1024 * 1024
 MIN_CONTRAST = 0.15  # ink must differ from paper by at least this much (of full scale)
 STROKE_FACTOR = 1.2  # fewer strong pixels than 1.2·(h + w): hairline strokes
+TARGET_STROKE = 3.0  # MNIST's strokes are about this wide in its 20×20 box
+STROKE_SHARE = 0.8  # the share of the difference from it that is worn away or grown
+MAX_STROKE_ROUNDS = 12
+FIT_SIDE = 30  # a crop larger than twice this is first shrunk by whole blocks
 
 
 class NoDigitError(DigitnetError):
@@ -152,12 +156,24 @@ def fit_to_mnist(crop: np.ndarray) -> np.ndarray:
     """A digit's ink (h, w) in [0, 1], cropped to its box, in MNIST's form: (28, 28) float32.
 
     Scaled into 20×20 keeping the aspect ratio, strokes brought to MNIST's thickness
-    (thin pen lines shrunk to faint hairlines are thickened), the brightest ink at 1,
+    (a felt pen's strokes worn down, thin pen lines shrunk to faint hairlines thickened),
+    the brightest ink at 1,
     and the centre of mass moved to the centre of the 28×28 field.
     """
+    factor = max(crop.shape) // FIT_SIDE
+    if factor >= 2:  # shrunk by its blocks' highest ink first: a hairline stays whole
+        h, w = crop.shape
+        bh, bw = -(-h // factor), -(-w // factor)
+        padded = np.zeros((bh * factor, bw * factor))
+        padded[:h, :w] = crop
+        crop = padded.reshape(bh, factor, bw, factor).max(axis=(1, 3))
     h, w = crop.shape
     scale = 20 / max(h, w)
     new_h, new_w = max(1, round(h * scale)), max(1, round(w * scale))
+    inked = crop[crop > 0.05]
+    if inked.size:  # the strokes' core at full ink, as MNIST's (a faint pen, a shrunk hairline)
+        crop = np.clip(crop / max(float(np.percentile(inked, 75)), 1e-6), 0, 1)
+    crop = stroke_to(crop, TARGET_STROKE / scale)
     box = resize(crop, new_h, new_w)  # Lanczos shrinking, bilinear growing
     if (box > 0.5).sum() < STROKE_FACTOR * (new_h + new_w):
         box = thicken(box)
@@ -168,6 +184,44 @@ def fit_to_mnist(crop: np.ndarray) -> np.ndarray:
     out = np.zeros((28, 28), np.float32)
     out[top_row : top_row + new_h, left : left + new_w] = box
     return out
+
+
+def stroke_width(ink: np.ndarray) -> float:
+    """The mean width of the strokes in ink (h, w) ≥ 0, in pixels: twice the inked area
+    over the length of its outline (a stroke w wide and L long: 2wL / 2L)."""
+    mask = ink > 0.5 * ink.max() if ink.size else ink.astype(bool)
+    area = int(mask.sum())
+    if area == 0:
+        return 0.0
+    inner = mask.copy()  # pixels whose four neighbours are all ink
+    inner[1:] &= mask[:-1]
+    inner[:-1] &= mask[1:]
+    inner[:, 1:] &= mask[:, :-1]
+    inner[:, :-1] &= mask[:, 1:]
+    inner[[0, -1], :] = False
+    inner[:, [0, -1]] = False
+    outline = max(area - int(inner.sum()), 1)
+    return 2 * area / outline
+
+
+def stroke_to(ink: np.ndarray, target: float) -> np.ndarray:
+    """ink (h, w) with its strokes brought towards ``target`` pixels wide: worn down
+    (the minimum of each pixel and its four neighbours, a pixel off each side per round)
+    when much wider, a felt pen's digit given a ballpoint's strokes; grown (the maximum)
+    when much thinner. A round that would wear away most of the ink is not taken."""
+    change = (target - stroke_width(ink)) / 2 * STROKE_SHARE
+    grow = change > 0
+    pick = np.maximum if grow else np.minimum
+    for _ in range(min(int(abs(change)), MAX_STROKE_ROUNDS)):
+        out = ink.copy()
+        pick(out[1:], ink[:-1], out=out[1:])
+        pick(out[:-1], ink[1:], out=out[:-1])
+        pick(out[:, 1:], ink[:, :-1], out=out[:, 1:])
+        pick(out[:, :-1], ink[:, 1:], out=out[:, :-1])
+        if not grow and (out > 0.5).sum() < 0.3 * (ink > 0.5).sum():
+            break  # (a stroke thinner than the rest would vanish)
+        ink = out
+    return ink
 
 
 def thicken(box: np.ndarray) -> np.ndarray:

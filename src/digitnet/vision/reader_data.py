@@ -31,6 +31,7 @@ from digitnet.progress import Bar
 from digitnet.vision.preprocess import NoDigitError, ink_intensity
 from digitnet.vision.segment import candidates
 from digitnet.vision.synth import make_line
+from digitnet.vision.world import make_world_line
 
 MATCH = 0.85  # IoU with a true box: the candidate is that digit
 MISS = 0.5  # best IoU under this: the candidate is not a digit
@@ -66,32 +67,76 @@ def segmentation_examples(
     progress: bool = True,
     closer: bool = False,
     negatives: float = 1.0,
+    world: float = 0.0,
+    jobs: int = 1,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Candidates cut from ``lines`` synthetic lines of images (N, 28, 28) uint8, of
-    which a share ``negatives`` (drawn at random) of those that are not digits.
+    which a share ``negatives`` (drawn at random) of those that are not digits; a share
+    ``world`` of the lines are real-world lines (:mod:`digitnet.vision.world`: paper,
+    pens, marks, camera), the rest MNIST-like ones (:mod:`digitnet.vision.synth`).
+    ``jobs`` processes cut lines at once (each from its own seed drawn from ``rng``).
 
     Returns crops (M, 28, 28) uint8 and labels (M,): a digit, or NOT_A_DIGIT (matching
     no digit, or holding most of two); see :func:`targets_of`.
     """
-    crops, targets = [], []
-    thin = rng.spawn(1)[0]  # draws which negatives are kept (leaves rng, so the lines, as is)
+    chunks = min(max(1, jobs) * 4, lines)
+    sizes = [lines // chunks + (k < lines % chunks) for k in range(chunks)]
+    seeds = [int(s) for s in rng.integers(0, 2**63, chunks)]
+    work = [(n, seed, closer, negatives, world) for n, seed in zip(sizes, seeds, strict=True)]
     bar = Bar("Cutting lines", lines, enabled=None if progress else False)
-    for k in range(lines):
-        line = make_line(images, labels, rng)
+    global _SOURCE
+    _SOURCE = (images, labels)
+    parts, done = [], 0
+    try:
+        if jobs > 1:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            context = multiprocessing.get_context("fork")  # the workers share the images
+            with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+                for (n, *_), part in zip(work, pool.map(_cut_lines, work), strict=True):
+                    parts.append(part)
+                    done += n
+                    bar.update(done)
+        else:
+            for item in work:
+                parts.append(_cut_lines(item))
+                done += item[0]
+                bar.update(done)
+    finally:
+        _SOURCE = None
+    bar.close()
+    return np.concatenate([c for c, _ in parts]), np.concatenate([t for _, t in parts])
+
+
+_SOURCE: tuple[np.ndarray, np.ndarray] | None = None  # the images a worker cuts lines of
+
+
+def _cut_lines(item: tuple[int, int, bool, float, float]) -> tuple[np.ndarray, np.ndarray]:
+    """(crops (M, 28, 28) uint8, targets (M,)) of ``n`` lines made from seed ``seed``."""
+    n, seed, closer, negatives, world = item
+    images, labels = _SOURCE
+    rng = np.random.default_rng(seed)
+    thin = rng.spawn(1)[0]  # draws which negatives are kept (leaves rng, so the lines, as is)
+    crops, targets = [np.zeros((0, 28, 28), np.uint8)], [np.zeros(0, np.int64)]
+    for _ in range(n):
+        if rng.random() < world:
+            line = make_world_line(images, labels, rng)
+        else:
+            line = make_line(images, labels, rng)
         try:
             found = candidates(ink_intensity(line.image), closer)
         except NoDigitError:
             continue
-        boxes = {c: box for _, _, box, _, c in reversed(found.spans)}  # each crop's box
+        scale = found.scale  # each crop's box, in the line's pixels
+        boxes = {c: tuple(v * scale for v in box) for _, _, box, _, c in reversed(found.spans)}
         for c, target in sorted(targets_of(boxes, line.boxes, line.text).items()):
             keep = CLOSER_NEGATIVES if c >= found.first else negatives  # grid piece or not
             if target == NOT_A_DIGIT and keep < 1 and thin.random() >= keep:
                 continue
-            crops.append(np.rint(found.crops[c] * 255).astype(np.uint8))
-            targets.append(target)
-        bar.update(k + 1)
-    bar.close()
-    return np.stack(crops), np.array(targets, np.int64)
+            crops.append(np.rint(found.crops[c] * 255).astype(np.uint8)[None])
+            targets.append(np.array([target], np.int64))
+    return np.concatenate(crops), np.concatenate(targets)
 
 
 def targets_of(

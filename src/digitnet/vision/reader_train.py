@@ -26,7 +26,7 @@ import numpy as np
 
 from digitnet import checkpoint
 from digitnet.config import ModelSpec, TrainConfig
-from digitnet.data import load_all
+from digitnet.data import load, load_all
 from digitnet.data.datasets import NOT_A_DIGIT
 from digitnet.nn import Sequential, build, losses
 from digitnet.train import evaluate, fit
@@ -46,6 +46,7 @@ LAYERS = [
 ]
 FOLD = {"type": "dense", "units": 10, "activation": "linear"}  # 11 -> 10, fixed weights
 BASE = {"input_size": 784, "input_shape": [1, 28, 28], "cost": "log-likelihood", "init": "he"}
+WORLD_SHARE = 0.7  # the share of real-world lines among the lines cut for examples
 TRAIN_SPEC = ModelSpec.from_dict({**BASE, "layers": LAYERS})
 READER_SPEC = ModelSpec.from_dict({**BASE, "layers": [*LAYERS, FOLD]})
 
@@ -98,14 +99,28 @@ def train_reader(
     report_lines: int = 200,
     closer: bool = False,
     negatives: float = 0.6,
+    usps: bool = True,
+    world: float = WORLD_SHARE,
+    jobs: int = 1,
 ) -> ReaderReport:
-    """Train the reader, save it to ``out`` and report how well it reads."""
+    """Train the reader, save it to ``out`` and report how well it reads.
+
+    It learns from MNIST's 60,000 training digits and, with ``usps``, USPS's training
+    split (6,291 real digits from US mail; its last 1,000, the validation split, are left
+    for the benchmark), and from candidates cut from ``lines`` synthetic lines of those
+    digits, a share ``world`` of them real-world lines (:mod:`digitnet.vision.world`)."""
     data = load_all("mnist", data_dir)
-    x = np.concatenate([data["train"][0], data["validation"][0]])[:limit]
-    y = np.concatenate([data["train"][1], data["validation"][1]])[:limit]
+    x = np.concatenate([data["train"][0], data["validation"][0]])
+    y = np.concatenate([data["train"][1], data["validation"][1]])
+    if usps:
+        ux, uy = load("usps", "train", data_dir)
+        x, y = np.concatenate([x, ux]), np.concatenate([y, uy])
+        order = np.random.default_rng(seed + 1).permutation(len(x))  # --limit takes both
+        x, y = x[order], y[order]
+    x, y = x[:limit], y[:limit]
     rng = np.random.default_rng(seed)
     crops, targets = segmentation_examples(
-        x, y, lines, rng, progress is not False, closer, negatives
+        x, y, lines, rng, progress is not False, closer, negatives, world, jobs
     )
     targets = np.where(targets == NOT_A_DIGIT, 10, targets)  # the eleventh class
     xs, ys = np.concatenate([x, crops]), np.concatenate([y, targets])
@@ -150,9 +165,11 @@ def train_reader(
         "synthetic_lines": lines,
         "closer_look_examples": closer,
         "negatives_kept": negatives,
+        "usps": usps,
+        "real_world_lines": world,
         "not_a_digit": "an eleventh class in training, folded into ten outputs",
         "train_size": len(xs),
         "seconds": round(seconds, 3),
     }
-    checkpoint.save(out, model, READER_SPEC, training, "mnist")
+    checkpoint.save(out, model, READER_SPEC, training, "mnist")  # (its classes: MNIST's)
     return report

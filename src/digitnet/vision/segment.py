@@ -23,6 +23,7 @@ check-reading systems do, the line is over-segmented and the network chooses:
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,7 +33,8 @@ from PIL import Image
 
 from digitnet.vision.components import Component, label
 from digitnet.vision.cuts import cut_candidates, is_wide
-from digitnet.vision.preprocess import NoDigitError, fit_to_mnist, otsu_threshold
+from digitnet.vision.preprocess import NoDigitError, fit_to_mnist, otsu_threshold, stroke_width
+from digitnet.vision.scale import BLOCK, COARSE_SIDE, paper_level, pool, rules, working_factor
 
 Classifier = Callable[[np.ndarray], np.ndarray]  # (N, 784) float32 -> (N, 10) scores
 
@@ -46,6 +48,12 @@ SHORT = 0.55  # a piece shorter than this (in line heights) is likely a fragment
 SHORT_COST = 3.0  # ...and costs this much
 GAP = 0.12  # a piece with an empty gap of columns wider than this (line heights)...
 GAP_COST = 4.0  # ...is likely two digits, and costs this much
+MARK_COST = 1.0  # reading a piece as a mark (no digit) costs this beside log p_not
+MARK_SHORT = 0.5  # a piece shorter than this (in line heights) is more likely a mark...
+MARK_SHORT_BONUS = 0.5  # ...by this much
+MARK_TALL = 0.8  # one taller than this is less likely a mark...
+MARK_TALL_COST = 3.0  # ...by this much
+MARK_WIDE = 0.7  # and one also wider than this (line heights) is never a mark
 
 
 @dataclass
@@ -72,14 +80,9 @@ class Reading:
         return "".join(str(d.label) if d.confidence >= self.threshold else "?" for d in self.digits)
 
 
-def remove_background(ink: np.ndarray, block: int = 32) -> np.ndarray:
-    """Ink (H, W) minus the local paper level (each block's median, smoothly upsampled)."""
-    h, w = ink.shape
-    by, bx = max(1, math.ceil(h / block)), max(1, math.ceil(w / block))
-    padded = np.pad(ink, ((0, by * block - h), (0, bx * block - w)), mode="edge")
-    level = np.median(padded.reshape(by, block, bx, block).transpose(0, 2, 1, 3), axis=(2, 3))
-    smooth = Image.fromarray(level.astype(np.float32), "F").resize((w, h), Image.BILINEAR)
-    return np.clip(ink - np.asarray(smooth, np.float64), 0, None)
+def remove_background(ink: np.ndarray, block: int = BLOCK) -> np.ndarray:
+    """Ink (H, W) minus the local paper level (:func:`digitnet.vision.scale.paper_level`)."""
+    return np.clip(ink - paper_level(ink, block), 0, None)
 
 
 def ink_mask(ink: np.ndarray, min_contrast: float = 0.15) -> tuple[np.ndarray, np.ndarray]:
@@ -93,15 +96,43 @@ def ink_mask(ink: np.ndarray, min_contrast: float = 0.15) -> tuple[np.ndarray, n
     return clean, mask
 
 
+def is_edge_line(c: Component, shape: tuple[int, int]) -> bool:
+    """Whether component c is a long thin line reaching the image's edge (a paper's edge or
+    a shadow's, a ruled line turned with the photo), not writing."""
+    h, w = shape
+    touches = c.x0 == 0 or c.y0 == 0 or c.x1 == w or c.y1 == h
+    fill = c.area / max(c.width * c.height, 1)
+    return touches and fill < 0.12 and max(c.width, c.height) >= 0.5 * max(h, w)
+
+
 def digit_components(mask: np.ndarray) -> tuple[np.ndarray, list[Component], float]:
-    """Labels, the components that are not specks, and the line height (pixels)."""
+    """Labels, the components that are not specks or edge lines, and the line height."""
     labels, comps = label(mask)
+    comps = [c for c in comps if not is_edge_line(c, mask.shape)]
     if not comps:
         raise NoDigitError("no digits found")
     tallest = max(c.height for c in comps)
     keep = [c for c in comps if max(c.height, c.width) >= 0.25 * tallest and c.area >= 4]
     tall = [c.height for c in keep if c.height >= 0.5 * tallest]
     return labels, keep, float(np.median(tall))
+
+
+def writing_size(ink: np.ndarray) -> tuple[float, float]:
+    """(the digits' height, their strokes' width) in ink (H, W), in its pixels: the height
+    on a copy at most COARSE_SIDE pixels wide with its ruled lines taken out, the width
+    in the full-size ink of the tallest digit."""
+    factor = max(1, math.ceil(max(ink.shape) / COARSE_SIDE))
+    small = pool(ink, factor, "mean")
+    _, mask = ink_mask(small)
+    _, comps, first = digit_components(mask)
+    mask &= ~rules(mask, first)
+    with contextlib.suppress(NoDigitError):
+        _, comps, first = digit_components(mask)
+    c = max(comps, key=lambda c: c.height)
+    y0, y1, x0, x1 = (v * factor for v in (c.y0, c.y1, c.x0, c.x1))
+    region = ink[y0:y1, x0:x1] - float(np.median(ink))
+    width = stroke_width(region > otsu_threshold(np.clip(region, 0, 1))) if region.size else 1.0
+    return first * factor, width
 
 
 def level_angle(comps: list[Component], labels: np.ndarray) -> float:
@@ -180,7 +211,8 @@ def widest_gap(inked: np.ndarray) -> int:
 class Prepared:
     """A line's ink ready to be cut: clean ink (H, W) in [0, 1], its mask and component
     labels (H, W), the components that are not specks, the line height in pixels, and
-    (input shape, degrees) if the line was turned level to be read."""
+    (input shape, degrees) if the line was turned level to be read, and the whole factor
+    the input was shrunk by (its boxes are multiplied back)."""
 
     clean: np.ndarray
     mask: np.ndarray
@@ -188,12 +220,21 @@ class Prepared:
     comps: list[Component]
     height: float
     turn: tuple[tuple[int, int], float] | None
+    scale: int = 1
 
 
 def prepare(ink: np.ndarray) -> Prepared:
-    """Ink intensity (H, W) (1 = ink, 0 = paper) cleaned, levelled and labelled;
-    NoDigitError if there is no ink."""
-    clean, mask = ink_mask(ink)
+    """Ink intensity (H, W) (1 = ink, 0 = paper) brought to the working size, cleaned of
+    the paper's level and of ruled lines, levelled and labelled; NoDigitError if there is
+    no ink."""
+    ink = np.asarray(ink, np.float64)
+    scale = working_factor(*writing_size(ink))
+    clean, mask = ink_mask(pool(ink, scale))
+    height = digit_components(mask)[2]
+    lines = rules(mask, height)
+    if lines.any():
+        mask &= ~lines
+        clean = np.where(lines, 0.0, clean)
     labels, comps, height = digit_components(mask)
     angle = level_angle(comps, labels)
     turn = None
@@ -202,7 +243,7 @@ def prepare(ink: np.ndarray) -> Prepared:
         clean = rotate(clean, angle)
         mask = clean > max(otsu_threshold(clean), 0.25)
         labels, comps, height = digit_components(mask)
-    return Prepared(clean, mask, labels, comps, height, turn)
+    return Prepared(clean, mask, labels, comps, height, turn, scale)
 
 
 @dataclass
@@ -224,6 +265,8 @@ class Candidates:
     empty: list[bool]
     height: float
     first: int  # how many of the crops the first look cut
+    scale: int = 1  # the boxes times this are in the input image's pixels
+    whole: set = field(default_factory=set, repr=False)  # crops of whole components only
     inks: dict = field(default_factory=dict, repr=False)  # the ink's components -> cut_piece's
 
 
@@ -266,7 +309,8 @@ def cut_line(line: Prepared, cuts: list[int], before: Candidates | None = None) 
     if not crops:
         raise NoDigitError("no digits found")
     first = before.first if before else len(crops)
-    return Candidates(cuts, spans, np.stack(crops), empty, height, first, inks)
+    whole = {v[2] for k, v in inks.items() if v is not None and not k[1]}
+    return Candidates(cuts, spans, np.stack(crops), empty, height, first, line.scale, whole, inks)
 
 
 def cut_piece(
@@ -314,6 +358,7 @@ def read_line(ink: np.ndarray, classify: Classifier, threshold: float = 0.5) -> 
     for s in path:
         _, _, box, _, c = found.spans[s]
         k = int(probs[c].argmax())
+        box = tuple(int(v) * found.scale for v in box)
         digits.append(Digit(k, float(probs[c, k]), box, found.crops[c]))
     return Reading(digits, threshold)
 
@@ -365,6 +410,9 @@ def best_path(found: Candidates, probs: np.ndarray) -> list[int]:
             value -= GAP_COST * (gap > GAP)
             if score[i] + value > score[j]:
                 score[j], back[j] = score[i] + value, (i, s)
+            skip = mark_value(probs[c], tall, width) if c in found.whole else -math.inf
+            if score[i] + skip > score[j]:  # or a mark, not a digit: left out
+                score[j], back[j] = score[i] + skip, (i, None)
     path, j = [], n_cuts - 1
     while j > 0:
         i, s = back[j]
@@ -372,6 +420,24 @@ def best_path(found: Candidates, probs: np.ndarray) -> list[int]:
             path.append(s)
         j = i
     return path[::-1]
+
+
+def mark_value(probs: np.ndarray, tall: float, width: float) -> float:
+    """The log-score of reading a piece as a mark that is no digit (a dot, a dash, a
+    currency sign, a stain), from its ten folded outputs (10,) and its height in line
+    heights, and width. The reader's "not a digit" share p_not was folded into its ten
+    outputs as p_not / 10 each, so the lowest output bounds it: p_not ≤ 10 · min. A short
+    piece is more likely a mark; one as tall as the digits less (a slash, a dollar sign),
+    and never when it is also wide (that is touching digits read badly, not a mark)."""
+    if tall > MARK_TALL and width > MARK_WIDE:
+        return -math.inf
+    p_not = min(1.0, 10 * float(probs.min()))
+    value = math.log(p_not + 1e-4) - MARK_COST
+    if tall < MARK_SHORT:
+        value += MARK_SHORT_BONUS
+    elif tall > MARK_TALL:
+        value -= MARK_TALL_COST
+    return value
 
 
 def rotate(img: np.ndarray, degrees: float) -> np.ndarray:
