@@ -246,7 +246,7 @@ def test_the_shipped_readers_are_read_together(tmp_path, mnist, capsys):
 def test_any_size_reads_the_same(reader, mnist, height):
     """A line of MNIST digits enlarged to digits of 200-1,600 pixels (thick strokes, the
     paper's level estimated at each size) reads as it does at MNIST's own size."""
-    images, labels = mnist["test"]
+    images, _ = mnist["test"]
     picks = [3, 2, 1, 18, 4]
     small = mnist_line(images, picks)
     scale = height / 56  # mnist_line draws digits about 56 pixels high
