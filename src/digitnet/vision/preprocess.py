@@ -206,32 +206,38 @@ def stroke_width(ink: np.ndarray) -> float:
 
 def stroke_to(ink: np.ndarray, target: float) -> np.ndarray:
     """ink (h, w) with its strokes brought towards ``target`` pixels wide: worn down
-    (the minimum of each pixel and its four neighbours, a pixel off each side per round)
-    when much wider, a felt pen's digit given a ballpoint's strokes; grown (the maximum)
-    when much thinner. A round that would wear away most of the ink is not taken."""
+    (a pixel off each side per round, :func:`morph`) when much wider, a felt pen's digit
+    given a ballpoint's strokes; grown when much thinner. A round that would wear away
+    most of the ink is not taken."""
     change = (target - stroke_width(ink)) / 2 * STROKE_SHARE
-    grow = change > 0
-    pick = np.maximum if grow else np.minimum
-    for _ in range(min(int(abs(change)), MAX_STROKE_ROUNDS)):
+    rounds = min(int(abs(change)), MAX_STROKE_ROUNDS)
+    if change > 0:
+        return morph(ink, rounds)
+    for _ in range(rounds):
+        out = morph(ink, -1)
+        if (out > 0.5).sum() < 0.3 * (ink > 0.5).sum():
+            break  # (a stroke thinner than the rest would vanish)
+        ink = out
+    return ink
+
+
+def morph(ink: np.ndarray, rounds: int) -> np.ndarray:
+    """ink (h, w) with strokes ``rounds`` pixels thicker on each side, or thinner for a
+    negative count: each round takes the max (min) of each pixel and its four neighbours."""
+    pick = np.maximum if rounds > 0 else np.minimum
+    for _ in range(abs(rounds)):
         out = ink.copy()
         pick(out[1:], ink[:-1], out=out[1:])
         pick(out[:-1], ink[1:], out=out[:-1])
         pick(out[:, 1:], ink[:, :-1], out=out[:, 1:])
         pick(out[:, :-1], ink[:, 1:], out=out[:, :-1])
-        if not grow and (out > 0.5).sum() < 0.3 * (ink > 0.5).sum():
-            break  # (a stroke thinner than the rest would vanish)
         ink = out
     return ink
 
 
 def thicken(box: np.ndarray) -> np.ndarray:
     """Strokes one pixel thicker: the max of each pixel and its four neighbours (box ≥ 0)."""
-    out = box.copy()
-    np.maximum(out[1:], box[:-1], out=out[1:])
-    np.maximum(out[:-1], box[1:], out=out[:-1])
-    np.maximum(out[:, 1:], box[:, :-1], out=out[:, 1:])
-    np.maximum(out[:, :-1], box[:, 1:], out=out[:, :-1])
-    return out
+    return morph(box, 1)
 
 
 def centred(box: np.ndarray, top: int, left: int) -> tuple[int, int]:

@@ -32,24 +32,12 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 from digitnet.vision.pen import STYLES, draw_digit
+from digitnet.vision.preprocess import morph
 from digitnet.vision.synth import Line, crop_to_ink
 
 CONDITIONS = ("size", "pen", "background", "distractors", "writing", "camera")
 PEN_SHARE = 0.25
 MARKS = (".", ",", "-", "/", "=", "$", "€", ".-", "=")
-
-
-def grow(ink: np.ndarray, rounds: int) -> np.ndarray:
-    """ink (h, w) with strokes ``rounds`` pixels thicker on each side (negative: thinner)."""
-    pick = np.maximum if rounds > 0 else np.minimum
-    for _ in range(abs(rounds)):
-        out = ink.copy()
-        pick(out[1:], ink[:-1], out=out[1:])
-        pick(out[:-1], ink[1:], out=out[:-1])
-        pick(out[:, 1:], ink[:, :-1], out=out[:, 1:])
-        pick(out[:, :-1], ink[:, 1:], out=out[:, :-1])
-        ink = out
-    return ink
 
 
 def image_digit(image: np.ndarray, height: int, stroke: float, slant: float) -> np.ndarray:
@@ -72,7 +60,7 @@ def image_digit(image: np.ndarray, height: int, stroke: float, slant: float) -> 
     out = np.asarray(img.resize((w, height), Image.BILINEAR), np.float32) / 255
     rounds = round((stroke - native) / 2)
     rounds = max(rounds, -round(native / 2 - 0.5))
-    return grow(out, int(np.clip(rounds, -height // 12, height // 6)))
+    return morph(out, int(np.clip(rounds, -height // 12, height // 6)))
 
 
 def pen_digit(style: str, height: int, stroke: float, slant: float, rng) -> np.ndarray:
