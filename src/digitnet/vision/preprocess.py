@@ -29,6 +29,11 @@ MAX_PIXELS = 40_000_000  # a 40-megapixel photo is fine; a bomb is not
 MAX_FILE_BYTES = 100 * 1024 * 1024
 MIN_CONTRAST = 0.15  # ink must differ from paper by at least this much (of full scale)
 STROKE_FACTOR = 1.2  # fewer strong pixels than 1.2·(h + w): hairline strokes
+SHEET_SIDE = 200  # a sheet on a table is looked for on a copy this many pixels wide
+SHEET_AREA = 0.2  # a sheet covers at least this share of the picture...
+SHEET_FILL = 0.5  # ...and of its own box (a long sheet turned 12° fills 60%)
+STRAIGHT = 0.02  # a straight edge strays from its line by under this share of the height
+SHEET_SOLID = 0.85  # and is mostly light: the writing on it covers under 15%
 TARGET_STROKE = 3.0  # MNIST's strokes are about this wide in its 20×20 box
 STROKE_SHARE = 0.8  # the share of the difference from it that is worn away or grown
 MAX_STROKE_ROUNDS = 12
@@ -116,8 +121,65 @@ def ink_intensity(img: Image.Image) -> np.ndarray:
     # Paper is the majority: estimate its level from the border and the median.
     border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
     paper = float(np.median(border))
-    ink = 1 - grey if paper > 0.5 else grey
-    return ink
+    if paper <= 0.5:  # light ink on dark, or a light sheet photographed on a dark table
+        page = sheet(grey)
+        if page is None:
+            return grey
+        level = float(np.median(grey[page]))
+        grey = np.where(page, grey, level)  # the table is taken for paper
+    return 1 - grey
+
+
+def sheet(grey: np.ndarray) -> np.ndarray | None:
+    """Where a light sheet of paper lies in a photo of it on a darker surface: (H, W) bool,
+    a little inside the sheet's edge; None when the light part of grey (H, W) is no sheet
+    (light writing on a dark board, say): a sheet is one light region of at least
+    SHEET_AREA of the picture that fills much of its box once its holes (the writing)
+    are filled, mostly light, and not the whole picture."""
+    from digitnet.vision.components import label
+    from digitnet.vision.scale import pool
+
+    h, w = grey.shape
+    factor = max(1, -(-max(h, w) // SHEET_SIDE))
+    small = pool(grey, factor, "mean")
+    light = small > otsu_threshold(small)
+    labels, comps = label(light)
+    if not comps:
+        return None
+    big = max(comps, key=lambda c: c.area)
+    region = labels == big.label
+    filled = spans(region) & spans(region.T).T  # the writing's holes filled
+    box = big.width * big.height
+    area = filled.sum()
+    if area < SHEET_AREA * small.size or area < SHEET_FILL * box or big.area < SHEET_SOLID * area:
+        return None  # (a light 0 on black, its hole filled, is round but not solid)
+    edges = (filled, filled[::-1], filled.T, filled.T[::-1])  # top, bottom, left, right
+    if filled.mean() > 0.97 or not all(straight(e) for e in edges):
+        return None  # (the whole picture, or a blob with a curved edge: a digit)
+    for _ in range(2):  # a little inside the edge, where the paper's shade is its own
+        filled[1:-1, 1:-1] &= filled[:-2, 1:-1] & filled[2:, 1:-1]
+        filled[1:-1, 1:-1] &= filled[1:-1, :-2] & filled[1:-1, 2:]
+    page = np.repeat(np.repeat(filled, factor, axis=0), factor, axis=1)[:h, :w]
+    return page if page.any() else None
+
+
+def straight(region: np.ndarray) -> bool:
+    """Whether the top edge of region (H, W) bool is a straight line over the middle half
+    of its width, as a sheet's edge is (corners may lie in the outer quarters)."""
+    cols = np.flatnonzero(region.any(axis=0))
+    if len(cols) < 8:
+        return False
+    middle = cols[len(cols) // 4 : len(cols) - len(cols) // 4]
+    top = region[:, middle].argmax(axis=0).astype(np.float64)
+    fit = np.polyval(np.polyfit(middle, top, 1), middle)
+    height = np.ptp(np.flatnonzero(region.any(axis=1))) + 1
+    return float(np.sqrt(np.mean((top - fit) ** 2))) < STRAIGHT * height + 1
+
+
+def spans(mask: np.ndarray) -> np.ndarray:
+    """mask (H, W) with each row filled from its first True to its last."""
+    seen = np.maximum.accumulate(mask, axis=1)
+    return seen & np.maximum.accumulate(mask[:, ::-1], axis=1)[:, ::-1]
 
 
 def otsu_threshold(values: np.ndarray, bins: int = 256) -> float:

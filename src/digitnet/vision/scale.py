@@ -21,6 +21,9 @@ COARSE_SIDE = 400  # the height is estimated on a copy at most this many pixels 
 PAPER_PERCENTILE = 20  # a block's paper level: this percentile of its ink
 MIN_STROKE = 1.5  # a shrunk stroke stays at least this wide (pixels)
 BLOCK = 32  # ... in blocks of this many pixels (at the working size)
+DENSE = 0.9  # a window of a line is inked at least this much
+SLACK = 2  # a ruled line may wander this many rows up or down
+BAND_RUN = 0.8  # in a ruled line's rows, runs this many digit heights long are the line
 
 
 def pool(ink: np.ndarray, factor: int, how: str = "mix") -> np.ndarray:
@@ -60,37 +63,60 @@ def working_factor(height: float, stroke: float = math.inf) -> int:
     return max(1, min(math.floor(height / WORK_HEIGHT), math.floor(stroke / MIN_STROKE)))
 
 
-def long_runs(mask: np.ndarray, length: float) -> np.ndarray:
-    """Where mask (H, W) has a horizontal run of True at least ``length`` long: (H, W) bool."""
+def long_runs(mask: np.ndarray, length: float, slack: int = SLACK) -> np.ndarray:
+    """Where mask (H, W) holds a horizontal line at least ``length`` long: the ink of
+    every window of that length along a row that is at least DENSE inked, the row
+    allowed to wander ``slack`` rows up or down (a line not quite level, or dashed where
+    it is faint). (H, W) bool."""
     h, w = mask.shape
-    out = np.zeros_like(mask)
-    if length > w:
-        return out
-    padded = np.zeros((h, w + 2), np.int8)
-    padded[:, 1:-1] = mask
-    edges = np.diff(padded, axis=1)
-    rows, starts = np.nonzero(edges == 1)
-    _, ends = np.nonzero(edges == -1)
-    for r, a, b in zip(rows, starts, ends, strict=True):
-        if b - a >= length:
-            out[r, a:b] = True
-    return out
+    n = math.ceil(length)
+    if n > w or n < 1:
+        return np.zeros_like(mask)
+    wide = mask.copy()
+    for k in range(1, slack + 1):
+        wide[k:] |= mask[:-k]
+        wide[:-k] |= mask[k:]
+    sums = np.zeros((h, w + 1), np.int32)
+    np.cumsum(wide, axis=1, out=sums[:, 1:])
+    dense = (sums[:, n:] - sums[:, :-n]) >= DENSE * n  # (h, w - n + 1): windows that are line
+    # a pixel is line if a dense window begins at most n - 1 before it
+    begun = np.zeros((h, w + 1), np.int32)
+    np.cumsum(np.pad(dense, ((0, 0), (0, n - 1))), axis=1, out=begun[:, 1:])
+    cols = np.arange(w)
+    covered = (begun[:, cols + 1] - begun[:, np.maximum(cols - n + 1, 0)]) > 0
+    return covered & mask
 
 
-def rules(mask: np.ndarray, height: float, length: float = 2.5) -> np.ndarray:
+def rules(mask: np.ndarray, height: float | None, length: float = 2.5) -> np.ndarray:
     """The pixels of straight ruled lines in mask (H, W): horizontal or vertical runs of
     ink at least ``length`` digit heights long (ruled paper, underlines, strike-through
-    lines, form boxes, a paper's straight edge), and the short sides of boxes: vertical
-    runs that begin and end on a horizontal rule. (H, W) bool."""
-    across = long_runs(mask, length * height)
-    down = long_runs(mask.T, length * height).T
+    lines, form boxes, a paper's straight edge), or crossing nine tenths of the picture
+    and 1.5 digit heights (squared paper's lines in a picture little taller than the
+    digits), and the short sides of boxes: vertical runs that begin and end on a
+    horizontal rule. Without a ``height``, the lines crossing nine tenths of the picture:
+    across, if as long as the picture is high; down, if there is also a rule across or
+    three lines down (a grid, not a tall 1). (H, W) bool."""
+    h, w = mask.shape
+    if height is None:  # (a tight crop of a 7 or a 1 has a stroke across it: not a rule)
+        across = long_runs(mask, max(0.9 * w, h))
+        down = long_runs(mask.T, 0.9 * h).T
+        columns = np.flatnonzero(down.any(axis=0))
+        families = 1 + int((np.diff(columns) > 1).sum()) if len(columns) else 0
+        return across | down if across.any() or families >= 3 else across
+    across = long_runs(mask, min(length * height, max(1.5 * height, 0.9 * w)))
+    down = long_runs(mask.T, min(length * height, max(1.5 * height, 0.9 * h))).T
+    if across.any():  # the ends of a ruled line that wandered off its rows: shorter runs
+        band = np.zeros(h, bool)
+        rows = np.flatnonzero(across.sum(axis=1) >= 0.3 * w)
+        for k in range(-SLACK, SLACK + 1):
+            band[np.clip(rows + k, 0, h - 1)] = True
+        across |= long_runs(mask & band[:, None], BAND_RUN * height, 0)
     rest = mask & ~across
     # a box's sides: runs down the rest that touch a horizontal rule at both ends
     near = across | np.roll(across, 1, 0) | np.roll(across, -1, 0)
     near |= np.roll(near, 1, 0) | np.roll(near, -1, 0)
     sides = np.zeros_like(mask)
     if across.any():
-        h = mask.shape[0]
         padded = np.zeros((h + 2, mask.shape[1]), np.int8)
         padded[1:-1] = rest
         edges = np.diff(padded, axis=0)
@@ -103,3 +129,26 @@ def rules(mask: np.ndarray, height: float, length: float = 2.5) -> np.ndarray:
         # a side is some strokes wide: keep a column only where its neighbours agree
         sides &= np.roll(sides, 1, 1) | np.roll(sides, -1, 1)
     return across | down | sides
+
+
+def rule_angle(mask: np.ndarray, most: float = 15.0, step: float = 0.25) -> float:
+    """Degrees that the long straight lines of mask (H, W) rise to the right by (ruled or
+    squared paper, a sheet's edge, turned with the photo), as ``segment.level_angle``
+    gives them; 0 when no line crosses most of the picture. Each angle's ink is counted
+    along lines of that slope; a rule is a count of 0.6 of the picture's width."""
+    ys, xs = np.nonzero(mask)
+    _h, w = mask.shape
+    if len(xs) == 0 or w < 20:
+        return 0.0
+    if len(xs) > 200_000:  # a sample is as good for finding a line
+        pick = np.random.default_rng(0).choice(len(xs), 200_000, replace=False)
+        ys, xs, keep = ys[pick], xs[pick], 200_000 / len(mask.nonzero()[0])
+    else:
+        keep = 1.0
+    best, best_count = 0.0, 0.0
+    for degrees in np.arange(-most, most + step / 2, step):
+        shifted = np.rint(ys - xs * math.tan(math.radians(degrees))).astype(np.int64)
+        count = np.bincount(shifted - shifted.min()).max() / keep
+        if count > best_count:
+            best, best_count = float(degrees), count
+    return best if best_count >= 0.6 * w else 0.0

@@ -34,7 +34,15 @@ from PIL import Image
 from digitnet.vision.components import Component, label
 from digitnet.vision.cuts import cut_candidates, is_wide
 from digitnet.vision.preprocess import NoDigitError, fit_to_mnist, otsu_threshold, stroke_width
-from digitnet.vision.scale import BLOCK, COARSE_SIDE, paper_level, pool, rules, working_factor
+from digitnet.vision.scale import (
+    BLOCK,
+    COARSE_SIDE,
+    paper_level,
+    pool,
+    rule_angle,
+    rules,
+    working_factor,
+)
 
 Classifier = Callable[[np.ndarray], np.ndarray]  # (N, 784) float32 -> (N, 10) scores
 
@@ -111,10 +119,17 @@ def digit_components(mask: np.ndarray) -> tuple[np.ndarray, list[Component], flo
     comps = [c for c in comps if not is_edge_line(c, mask.shape)]
     if not comps:
         raise NoDigitError("no digits found")
-    tallest = max(c.height for c in comps)
+    # a frame (a box around the number, a ruled line) is no digit: its height misleads
+    digits = [c for c in comps if not is_frame(c)] or comps
+    tallest = max(c.height for c in digits)
     keep = [c for c in comps if max(c.height, c.width) >= 0.25 * tallest and c.area >= 4]
-    tall = [c.height for c in keep if c.height >= 0.5 * tallest]
+    tall = [c.height for c in digits if c in keep and c.height >= 0.5 * tallest]
     return labels, keep, float(np.median(tall))
+
+
+def is_frame(c: Component) -> bool:
+    """Whether component c is wide and hollow: a box drawn around the number, or lines."""
+    return c.width > 2.5 * c.height and c.area < 0.25 * c.width * c.height
 
 
 def writing_size(ink: np.ndarray) -> tuple[float, float]:
@@ -124,15 +139,35 @@ def writing_size(ink: np.ndarray) -> tuple[float, float]:
     factor = max(1, math.ceil(max(ink.shape) / COARSE_SIDE))
     small = pool(ink, factor, "mean")
     _, mask = ink_mask(small)
-    _, comps, first = digit_components(mask)
-    mask &= ~rules(mask, first)
-    with contextlib.suppress(NoDigitError):
-        _, comps, first = digit_components(mask)
+    ruled = rule_angle(mask)
+    if abs(ruled) >= 0.5:
+        mask = rotate(mask.astype(np.float32), ruled) > 0.5
+    _, comps, first = unruled(mask)[1:]
     c = max(comps, key=lambda c: c.height)
     y0, y1, x0, x1 = (v * factor for v in (c.y0, c.y1, c.x0, c.x1))
     region = ink[y0:y1, x0:x1] - float(np.median(ink))
     width = stroke_width(region > otsu_threshold(np.clip(region, 0, 1))) if region.size else 1.0
     return first * factor, width
+
+
+def unruled(
+    mask: np.ndarray, hint: float = math.inf
+) -> tuple[np.ndarray, np.ndarray, list[Component], float]:
+    """(the ruled lines' pixels, labels, components, line height) of mask (H, W) with its
+    ruled lines taken out: first the lines across the whole picture (a grid would join
+    every digit into one component and hide their height), then those long for the
+    height found without them, or ``hint`` where that is less (a grid on a small sheet
+    joins the digits into one tall component) (:func:`digitnet.vision.scale.rules`)."""
+    lines = rules(mask, None)
+    try:
+        found = digit_components(mask & ~lines)
+    except NoDigitError:  # nothing but lines across the picture: they were the writing
+        lines = np.zeros_like(mask)
+        found = digit_components(mask)
+    lines |= rules(mask, min(found[2], hint))  # (all the mask: a box's sides meet its rules)
+    with contextlib.suppress(NoDigitError):
+        found = digit_components(mask & ~lines)
+    return (lines, *found)
 
 
 def level_angle(comps: list[Component], labels: np.ndarray) -> float:
@@ -228,17 +263,22 @@ def prepare(ink: np.ndarray) -> Prepared:
     the paper's level and of ruled lines, levelled and labelled; NoDigitError if there is
     no ink."""
     ink = np.asarray(ink, np.float64)
-    scale = working_factor(*writing_size(ink))
+    height, stroke = writing_size(ink)
+    scale = working_factor(height, stroke)
     clean, mask = ink_mask(pool(ink, scale))
-    height = digit_components(mask)[2]
-    lines = rules(mask, height)
+    turn = None
+    ruled = rule_angle(mask)  # ruled lines turned with the photo: level them first
+    if abs(ruled) >= 0.5:
+        turn = (clean.shape, ruled)
+        clean = rotate(clean, ruled)
+        mask = clean > max(otsu_threshold(clean), 0.25)
+    lines, labels, comps, height = unruled(mask, height / scale)
     if lines.any():
         mask &= ~lines
         clean = np.where(lines, 0.0, clean)
-    labels, comps, height = digit_components(mask)
+        labels, comps, height = digit_components(mask)
     angle = level_angle(comps, labels)
-    turn = None
-    if abs(angle) > 1.0 and len(comps) > 2:
+    if turn is None and abs(angle) > 1.0 and len(comps) > 2:
         turn = (clean.shape, angle)
         clean = rotate(clean, angle)
         mask = clean > max(otsu_threshold(clean), 0.25)
