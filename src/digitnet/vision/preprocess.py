@@ -27,6 +27,8 @@ from digitnet.vision.resample import resize
 
 MAX_PIXELS = 40_000_000  # a 40-megapixel photo is fine; a bomb is not
 MAX_FILE_BYTES = 100 * 1024 * 1024
+PREDICT_SIDE = 400  # a single digit larger than this is shrunk by a whole factor first
+EDGE_WEIGHT = 0.3  # a component at the crop's left or right edge weighs this much less
 MIN_CONTRAST = 0.15  # ink must differ from paper by at least this much (of full scale)
 STROKE_FACTOR = 1.2  # fewer strong pixels than 1.2·(h + w): hairline strokes
 SHEET_SIDE = 200  # a sheet on a table is looked for on a copy this many pixels wide
@@ -205,13 +207,48 @@ def to_mnist(ink: np.ndarray) -> np.ndarray:
     if top < MIN_CONTRAST:
         raise NoDigitError("no digit found")
     ink = ink / top
-    mask = ink > max(otsu_threshold(ink), 0.1)
+    factor = max(ink.shape) // PREDICT_SIDE
+    if factor >= 2:  # a photo's digit needs no more than some hundred pixels
+        from digitnet.vision.scale import pool
+
+        ink = pool(ink, factor)
+    mask = central(ink > max(otsu_threshold(ink), 0.1))
     rows, cols = np.nonzero(mask)
     if len(rows) == 0:
         raise NoDigitError("no digit found")
+    ink = np.where(mask | ~(ink > max(otsu_threshold(ink), 0.1)), ink, 0)  # fragments out
     crop = ink[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
     crop = np.where(crop > 0.5 * otsu_threshold(crop), crop, 0)  # drop faint paper noise
     return fit_to_mnist(crop)
+
+
+def central(mask: np.ndarray) -> np.ndarray:
+    """The ink of mask (H, W) that belongs to the digit in the middle: a crop cut from a
+    ledger or a form often holds pieces of its neighbours at its left and right edges.
+    The main component is the largest, weighed by nearness to the middle and less if it
+    touches the left or right edge; pieces that touch those edges outside the main
+    component's columns, and small pieces away from them, are left out. (H, W) bool."""
+    from digitnet.vision.components import label
+
+    labels, comps = label(mask)
+    if len(comps) < 2:
+        return mask
+    h, w = mask.shape
+
+    def weight(c) -> float:
+        edge = c.x0 == 0 or c.x1 == w
+        return c.area * (1 - abs(c.cx - w / 2) / w) * (EDGE_WEIGHT if edge else 1.0)
+
+    main = max(comps, key=weight)
+    reach = 0.25 * main.height
+    keep = np.zeros(len(comps) + 1, bool)
+    for c in comps:
+        inside = main.x0 - reach <= c.cx <= main.x1 + reach
+        edge = c.x0 == 0 or c.x1 == w
+        overlaps = c.x1 > main.x0 - reach and c.x0 < main.x1 + reach
+        keep[c.label] = c is main or (inside and not (edge and not main.x0 <= c.cx <= main.x1))
+        keep[c.label] |= overlaps and not edge and c.area >= 0.5 * main.area
+    return keep[labels]
 
 
 def fit_to_mnist(crop: np.ndarray) -> np.ndarray:
