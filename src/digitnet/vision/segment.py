@@ -123,6 +123,8 @@ def digit_components(mask: np.ndarray) -> tuple[np.ndarray, list[Component], flo
     digits = [c for c in comps if not is_frame(c)] or comps
     tallest = max(c.height for c in digits)
     keep = [c for c in comps if max(c.height, c.width) >= 0.25 * tallest and c.area >= 4]
+    if not keep:
+        raise NoDigitError("no digits found")
     tall = [c.height for c in digits if c.height >= 0.5 * tallest]
     return labels, keep, float(np.median(tall))
 
