@@ -233,7 +233,7 @@ def central(mask: np.ndarray) -> np.ndarray:
     labels, comps = label(mask)
     if len(comps) < 2:
         return mask
-    h, w = mask.shape
+    w = mask.shape[1]
 
     def weight(c) -> float:
         edge = c.x0 == 0 or c.x1 == w

@@ -57,10 +57,20 @@ def paper_level(ink: np.ndarray, block: int = BLOCK) -> np.ndarray:
     return np.asarray(smooth, np.float64)
 
 
-def working_factor(height: float, stroke: float = math.inf) -> int:
+def block_for(height: float) -> int:
+    """The blocks to take the paper's level in, for digits ``height`` pixels high: as large
+    as a digit, so that a felt pen's crossing strokes (a sixth of the height each) never
+    fill a block."""
+    return max(BLOCK, round(height))
+
+
+def working_factor(height: float, stroke: float | None = None) -> int:
     """The whole factor that brings digits ``height`` pixels high near WORK_HEIGHT, but
     keeps strokes ``stroke`` pixels wide at least MIN_STROKE wide (≥ 1)."""
-    return max(1, min(math.floor(height / WORK_HEIGHT), math.floor(stroke / MIN_STROKE)))
+    factor = math.floor(height / WORK_HEIGHT)
+    if stroke is not None:
+        factor = min(factor, math.floor(stroke / MIN_STROKE))
+    return max(1, factor)
 
 
 def long_runs(mask: np.ndarray, length: float, slack: int = SLACK) -> np.ndarray:

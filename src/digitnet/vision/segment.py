@@ -37,6 +37,7 @@ from digitnet.vision.preprocess import NoDigitError, fit_to_mnist, otsu_threshol
 from digitnet.vision.scale import (
     BLOCK,
     COARSE_SIDE,
+    block_for,
     paper_level,
     pool,
     rule_angle,
@@ -93,9 +94,12 @@ def remove_background(ink: np.ndarray, block: int = BLOCK) -> np.ndarray:
     return np.clip(ink - paper_level(ink, block), 0, None)
 
 
-def ink_mask(ink: np.ndarray, min_contrast: float = 0.15) -> tuple[np.ndarray, np.ndarray]:
-    """(clean ink in [0, 1], mask) for ink intensity (H, W); NoDigitError when blank."""
-    clean = remove_background(np.asarray(ink, np.float64))
+def ink_mask(
+    ink: np.ndarray, min_contrast: float = 0.15, block: int = BLOCK
+) -> tuple[np.ndarray, np.ndarray]:
+    """(clean ink in [0, 1], mask) for ink intensity (H, W), the paper's level taken in
+    blocks of ``block`` pixels; NoDigitError when blank."""
+    clean = remove_background(np.asarray(ink, np.float64), block)
     top = float(np.percentile(clean, 99.9)) if clean.size else 0.0
     if top < min_contrast:
         raise NoDigitError("no digits found")
@@ -267,7 +271,7 @@ def prepare(ink: np.ndarray) -> Prepared:
     ink = np.asarray(ink, np.float64)
     height, stroke = writing_size(ink)
     scale = working_factor(height, stroke)
-    clean, mask = ink_mask(pool(ink, scale))
+    clean, mask = ink_mask(pool(ink, scale), block=block_for(height / scale))
     turn = None
     ruled = rule_angle(mask)  # ruled lines turned with the photo: level them first
     if abs(ruled) >= 0.5:

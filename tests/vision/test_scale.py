@@ -1,0 +1,101 @@
+"""The working size, the paper's level, ruled lines and a sheet on a table."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from digitnet.vision.preprocess import central, sheet, stroke_width
+from digitnet.vision.scale import (
+    block_for,
+    long_runs,
+    paper_level,
+    pool,
+    rule_angle,
+    rules,
+    working_factor,
+)
+
+
+def test_pool_keeps_a_hairline():
+    ink = np.zeros((40, 40))
+    ink[:, 17] = 1.0  # one pixel wide
+    small = pool(ink, 8)
+    assert small.shape == (5, 5)
+    assert small.max() >= 0.5  # half its darkness at least, as the mean alone gives 1/8
+
+
+def test_working_factor_keeps_strokes():
+    assert working_factor(60) == 1
+    assert working_factor(640) == 10
+    assert working_factor(640, stroke=6) == 4  # strokes stay 1.5 pixels wide
+
+
+def test_paper_level_never_eats_a_thick_stroke():
+    ink = np.full((128, 128), 0.1)
+    ink[10:118, 40:61] = 0.9  # a felt pen: 21 pixels, a sixth of the digit's 128
+    ink[60:81, 10:118] = 0.9  # crossing another such stroke
+    clean = ink - paper_level(ink, block_for(128))
+    assert clean[64, 50] > 0.7 and clean[70, 100] > 0.7
+
+
+def test_stroke_width_of_a_bar():
+    mask = np.zeros((60, 60), bool)
+    mask[10:50, 20:26] = True
+    assert 5 <= stroke_width(mask) <= 7
+
+
+def test_long_runs_find_a_wandering_line_not_a_digit():
+    mask = np.zeros((30, 200), bool)
+    for x in range(200):
+        mask[10 + x // 100, x] = True  # a line that steps down a row half-way
+    mask[5:25, 50:53] = True  # a digit's stroke crossing it
+    found = long_runs(mask, 150)
+    assert found[10, :100].all() and found[11, 100:].all()
+    assert not found[5:9, 50:53].any()
+
+
+def test_rules_take_out_a_ruled_line_and_box_sides_not_a_digit():
+    mask = np.zeros((80, 300), bool)
+    mask[60:62, :] = True  # a ruled line under the digits
+    mask[10:62, 40:43] = True  # a "1" standing on it
+    mask[10:12, 100:290] = True  # a box's top...
+    mask[10:62, 100:102] = True  # ...its sides
+    mask[10:62, 288:290] = True
+    lines = rules(mask, 50.0)
+    assert lines[60:62].all() and lines[10:12, 100:290].all()
+    assert lines[20:50, 100:102].all() and lines[20:50, 288:290].all()
+    assert not lines[10:58, 40:43].any()
+
+
+def test_rule_angle_of_turned_ruled_paper():
+    img = Image.new("L", (400, 200), 0)
+    d = ImageDraw.Draw(img)
+    for y in range(20, 200, 40):
+        d.line([(0, y), (400, y)], fill=255, width=2)
+    turned = np.asarray(img.rotate(5, resample=Image.BILINEAR)) > 128
+    assert abs(rule_angle(turned) - 5) <= 0.5 or abs(rule_angle(turned) + 5) <= 0.5
+    assert rule_angle(np.zeros((50, 50), bool)) == 0.0
+
+
+def test_a_sheet_on_a_table_is_found_a_white_digit_is_not():
+    img = Image.new("L", (300, 200), 60)  # a dark table
+    d = ImageDraw.Draw(img)
+    d.polygon([(40, 30), (260, 45), (250, 170), (30, 160)], fill=235)  # the sheet
+    d.line([(100, 80), (100, 130)], fill=20, width=5)  # writing on it
+    page = sheet(np.asarray(img, np.float64) / 255)
+    assert page is not None and page[100, 150] and not page[5, 5] and page[100, 100]
+    digit = Image.new("L", (84, 84), 0)
+    ImageDraw.Draw(digit).ellipse([20, 10, 64, 74], outline=255, width=9)  # a white 0
+    assert sheet(np.asarray(digit, np.float64) / 255) is None
+
+
+def test_central_keeps_the_middle_digit_and_its_pieces():
+    mask = np.zeros((40, 90), bool)
+    mask[5:35, 0:6] = True  # a neighbour's fragment at the left edge
+    mask[10:35, 40:46] = True  # the digit
+    mask[5:8, 38:52] = True  # its separate top stroke (a 5's)
+    mask[5:35, 84:90] = True  # a fragment at the right edge
+    keep = central(mask)
+    assert keep[10:35, 40:46].all() and keep[5:8, 38:52].all()
+    assert not keep[:, :6].any() and not keep[:, 84:].any()
