@@ -37,6 +37,7 @@ MATCH = 0.85  # IoU with a true box: the candidate is that digit
 MISS = 0.5  # best IoU under this: the candidate is not a digit
 BEST = 0.6  # the candidate that matches a true digit best is that digit from this IoU on
 PAIR = 0.5  # covering this much of two or more true boxes: a pair, not a digit
+ONE_WIDTH = 8  # a piece narrower than this in MNIST's 28x28 form may be a 1
 CLOSER_NEGATIVES = 0.25  # the share of the closer look's "not a digit" pieces kept
 
 
@@ -132,11 +133,22 @@ def _cut_lines(item: tuple[int, int, bool, float, float]) -> tuple[np.ndarray, n
         boxes = {c: tuple(v * scale for v in box) for _, _, box, _, c in reversed(found.spans)}
         for c, target in sorted(targets_of(boxes, line.boxes, line.text).items()):
             keep = CLOSER_NEGATIVES if c >= found.first else negatives  # grid piece or not
-            if target == NOT_A_DIGIT and keep < 1 and thin.random() >= keep:
+            if target == NOT_A_DIGIT and (
+                (keep < 1 and thin.random() >= keep) or looks_like_a_one(found.crops[c])
+            ):
                 continue
             crops.append(np.rint(found.crops[c] * 255).astype(np.uint8)[None])
             targets.append(np.array([target], np.int64))
     return np.concatenate(crops), np.concatenate(targets)
+
+
+def looks_like_a_one(crop: np.ndarray) -> bool:
+    """Whether a crop (28, 28) in MNIST's form is a tall narrow bar: a 1 to the eye, even
+    when it is a box's side or a ruled line's remnant. Such pieces are never taught as
+    "not a digit": the reader would learn to doubt every plain 1."""
+    cols = np.flatnonzero((crop > 0.3).any(axis=0))
+    rows = np.flatnonzero((crop > 0.3).any(axis=1))
+    return len(cols) > 0 and cols[-1] - cols[0] < ONE_WIDTH and rows[-1] - rows[0] >= 14
 
 
 def targets_of(

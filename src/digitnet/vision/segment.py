@@ -59,9 +59,9 @@ GAP = 0.12  # a piece with an empty gap of columns wider than this (line heights
 GAP_COST = 4.0  # ...is likely two digits, and costs this much
 MARK_COST = 1.0  # reading a piece as a mark (no digit) costs this beside log p_not
 MARK_SHORT = 0.5  # a piece shorter than this (in line heights) is more likely a mark...
-MARK_SHORT_BONUS = 0.5  # ...by this much
+MARK_SHORT_BONUS = 1.5  # ...by this much
 MARK_TALL = 0.8  # one taller than this is less likely a mark...
-MARK_TALL_COST = 3.0  # ...by this much
+MARK_TALL_COST = 1.0  # ...by this much
 MARK_WIDE = 0.7  # and one also wider than this (line heights) is never a mark
 
 
