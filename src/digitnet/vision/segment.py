@@ -355,7 +355,12 @@ def cut_line(line: Prepared, cuts: list[int], before: Candidates | None = None) 
     if not crops:
         raise NoDigitError("no digits found")
     first = before.first if before else len(crops)
-    whole = {v[2] for k, v in inks.items() if v is not None and not k[1]}
+    spans_of = {c.label: (c.x0, c.x1) for c in comps}  # a wide component uncut is whole too
+    whole = {
+        v[2]
+        for k, v in inks.items()
+        if v is not None and all(spans_of[label] == (a, b) for label, a, b in k[1])
+    }
     return Candidates(cuts, spans, np.stack(crops), empty, height, first, line.scale, whole, inks)
 
 
