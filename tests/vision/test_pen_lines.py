@@ -53,8 +53,9 @@ def test_1024_on_a_ruled_sheet_on_a_table_with_a_trailing_mark(readers, height, 
     assert read_image(on_a_ruled_sheet(height, stroke), readers, 0.5).text == "1024"
 
 
-def amount(text: str, height: int = 120, stroke: int = 10) -> Image.Image:
-    """An amount as written on a cheque: digits, and '.' or '-' where ``text`` has them."""
+def amount(text: str, height: int = 120, stroke: int = 10, struck: bool = False) -> Image.Image:
+    """An amount as written on a cheque: digits, and '.', '-' or '€' where ``text`` has
+    them; with ``struck``, a thin line through the middle of it all."""
     from digitnet.vision.pen import draw_digit
 
     step = (WIDTH + 0.3) * height
@@ -69,10 +70,21 @@ def amount(text: str, height: int = 120, stroke: int = 10) -> Image.Image:
             r = stroke * 0.7
             d.ellipse([x, top + height - 2 * r, x + 2 * r, top + height], fill=(10, 10, 40))
             x += 0.35 * height
+        elif ch == "€":
+            d.arc([x, top, x + 0.8 * height, top + height], 50, 310, fill=(10, 10, 40),
+                  width=stroke)  # fmt: skip
+            for y in (top + 0.42 * height, top + 0.6 * height):
+                d.line([(x - 0.1 * height, y), (x + 0.5 * height, y)], fill=(10, 10, 40),
+                       width=stroke)  # fmt: skip
+            x += 1.1 * height
         else:  # a dash
             y = top + 0.55 * height
             d.line([(x, y), (x + 0.4 * height, y)], fill=(10, 10, 40), width=stroke)
             x += 0.6 * height
+    if struck:
+        y = top + 0.5 * height
+        d.line([(height / 4, y), (img.width - height / 4, y + 3)], fill=(10, 10, 40),
+               width=max(1, round(stroke * 0.7)))  # fmt: skip
     return img
 
 
@@ -80,3 +92,13 @@ def amount(text: str, height: int = 120, stroke: int = 10) -> Image.Image:
                                                  ("25.300.-", "25300")])  # fmt: skip
 def test_separators_and_dashes_are_skipped(readers, written, digits):
     assert read_image(amount(written), readers, 0.5).text == digits
+
+
+def test_a_currency_sign_is_skipped(readers):
+    assert read_image(amount("€250"), readers, 0.5).text == "250"
+
+
+@pytest.mark.parametrize(("height", "stroke"), [(40, 4), (60, 8), (120, 10), (200, 16)])
+def test_a_line_struck_through_the_number_leaves_its_digits_whole(readers, height, stroke):
+    for number in ("4037", "75023"):  # (taken out with the line, the digits fell in halves)
+        assert read_image(amount(number, height, stroke, struck=True), readers, 0.5).text == number

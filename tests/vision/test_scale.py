@@ -63,7 +63,8 @@ def test_rules_take_out_a_ruled_line_and_box_sides_not_a_digit():
     mask[10:62, 100:102] = True  # ...its sides
     mask[10:62, 288:290] = True
     lines = rules(mask, 50.0)
-    assert lines[60:62].all() and lines[10:12, 100:290].all()
+    assert lines[60:62, :40].all() and lines[60:62, 43:].all() and lines[10:12, 100:290].all()
+    assert not lines[60:62, 40:43].any()  # where the 1 stands on the line, the 1 goes on
     assert lines[20:50, 100:102].all() and lines[20:50, 288:290].all()
     assert not lines[10:58, 40:43].any()
 
@@ -88,6 +89,28 @@ def test_a_sheet_on_a_table_is_found_a_white_digit_is_not():
     digit = Image.new("L", (84, 84), 0)
     ImageDraw.Draw(digit).ellipse([20, 10, 64, 74], outline=255, width=9)  # a white 0
     assert sheet(np.asarray(digit, np.float64) / 255) is None
+
+
+def test_a_long_sheet_turned_on_a_table_is_found_its_short_sides_cornered():
+    img = Image.new("L", (380, 200), 60)
+    strip = Image.new("L", (300, 70), 235)  # a long narrow slip of paper...
+    ImageDraw.Draw(strip).line([(60, 15), (60, 55)], fill=20, width=5)
+    img.paste(strip.rotate(12, expand=True, fillcolor=60), (30, 20))  # ...turned 12°
+    assert sheet(np.asarray(img, np.float64) / 255) is not None
+
+
+def test_a_line_struck_through_a_digit_leaves_the_digit_whole():
+    from digitnet.vision.components import label
+
+    img = Image.new("L", (300, 80), 0)
+    d = ImageDraw.Draw(img)
+    d.ellipse([100, 10, 140, 70], outline=255, width=5)  # a 0...
+    d.line([(0, 40), (300, 40)], fill=255, width=3)  # ...struck through
+    mask = np.asarray(img) > 128
+    lines = rules(mask, 60.0)
+    assert lines[39:42, :95].all() and lines[39:42, 110:130].all()
+    assert not lines[39:42, 101:104].any()  # where the 0's stroke crosses, the 0's
+    assert len(label(mask & ~lines)[1]) == 1  # the 0 in one piece
 
 
 def test_central_keeps_the_middle_digit_and_its_pieces():

@@ -16,6 +16,7 @@ photo or scan is turned into the same form:
 from __future__ import annotations
 
 import io
+import math
 import warnings
 from pathlib import Path
 
@@ -35,6 +36,7 @@ SHEET_SIDE = 200  # a sheet on a table is looked for on a copy this many pixels 
 SHEET_AREA = 0.2  # a sheet covers at least this share of the picture...
 SHEET_FILL = 0.5  # ...and of its own box (a long sheet turned 12° fills 60%)
 STRAIGHT = 0.02  # a straight edge strays from its line by under this share of the height
+CORNER = 20  # degrees: two edges meeting within this of a right angle are a corner
 SHEET_SOLID = 0.85  # and is mostly light: the writing on it covers under 15%
 TARGET_STROKE = 3.0  # MNIST's strokes are about this wide in its 20×20 box
 STROKE_SHARE = 0.8  # the share of the difference from it that is worn away or grown
@@ -166,16 +168,35 @@ def sheet(grey: np.ndarray) -> np.ndarray | None:
 
 
 def straight(region: np.ndarray) -> bool:
-    """Whether the top edge of region (H, W) bool is a straight line over the middle half
-    of its width, as a sheet's edge is (corners may lie in the outer quarters)."""
+    """Whether the top edge of region (H, W) bool is a sheet's: a straight line over the
+    middle half of its width (corners may lie in the outer quarters), or two straight
+    lines meeting near a right angle (the short side of a long sheet turned in the photo
+    shows a corner anywhere along it)."""
     cols = np.flatnonzero(region.any(axis=0))
     if len(cols) < 8:
         return False
-    middle = cols[len(cols) // 4 : len(cols) - len(cols) // 4]
-    top = region[:, middle].argmax(axis=0).astype(np.float64)
-    fit = np.polyval(np.polyfit(middle, top, 1), middle)
+    top = region[:, cols].argmax(axis=0).astype(np.float64)
     height = np.ptp(np.flatnonzero(region.any(axis=1))) + 1
-    return float(np.sqrt(np.mean((top - fit) ** 2))) < STRAIGHT * height + 1
+    limit = STRAIGHT * height + 1
+    middle = slice(len(cols) // 4, len(cols) - len(cols) // 4)
+    if line_fit(cols[middle], top[middle])[1] < limit:
+        return True
+    outer = np.flatnonzero(top == top.min())  # the outermost points: the corner, if one
+    first, last = int(outer[0]), int(outer[-1])
+    if first < 3 or last > len(cols) - 4:
+        return False
+    (left, left_miss), (right, right_miss) = (
+        line_fit(cols[: first + 1], top[: first + 1]),
+        line_fit(cols[last:], top[last:]),
+    )
+    turn = abs(math.degrees(math.atan(left) - math.atan(right)))
+    return max(left_miss, right_miss) < limit and abs(turn - 90) < CORNER
+
+
+def line_fit(xs: np.ndarray, ys: np.ndarray) -> tuple[float, float]:
+    """(slope, root-mean-square miss) of the least-squares line through points (n,)."""
+    slope, cut = np.polyfit(xs, ys, 1)
+    return float(slope), float(np.sqrt(np.mean((ys - (slope * xs + cut)) ** 2)))
 
 
 def spans(mask: np.ndarray) -> np.ndarray:

@@ -105,14 +105,17 @@ def rules(mask: np.ndarray, height: float | None, length: float = 2.5) -> np.nda
     digits), and the short sides of boxes: vertical runs that begin and end on a
     horizontal rule. Without a ``height``, the lines crossing nine tenths of the picture:
     across, if as long as the picture is high; down, if there is also a rule across or
-    three lines down (a grid, not a tall 1). (H, W) bool."""
+    three lines down (a grid, not a tall 1). Where a stroke crosses a line (a digit
+    written over a ruled line, a strike-through), the crossing is the stroke's and is
+    not returned (:func:`crossed`). (H, W) bool."""
     h, w = mask.shape
     if height is None:  # (a tight crop of a 7 or a 1 has a stroke across it: not a rule)
         across = long_runs(mask, max(0.9 * w, h))
         down = long_runs(mask.T, 0.9 * h).T
         columns = np.flatnonzero(down.any(axis=0))
         families = 1 + int((np.diff(columns) > 1).sum()) if len(columns) else 0
-        return across | down if across.any() or families >= 3 else across
+        down = down if across.any() or families >= 3 else np.zeros_like(down)
+        return uncrossed(across, down, mask)
     across = long_runs(mask, min(length * height, max(1.5 * height, 0.9 * w)))
     down = long_runs(mask.T, min(length * height, max(1.5 * height, 0.9 * h))).T
     if across.any():  # the ends of a ruled line that wandered off its rows: shorter runs
@@ -138,7 +141,30 @@ def rules(mask: np.ndarray, height: float | None, length: float = 2.5) -> np.nda
                 sides[a:b, c] = True
         # a side is some strokes wide: keep a column only where its neighbours agree
         sides &= np.roll(sides, 1, 1) | np.roll(sides, -1, 1)
-    return across | down | sides
+    return uncrossed(across, down | sides, mask)
+
+
+def uncrossed(across: np.ndarray, upright: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The lines ``across`` and ``upright`` (H, W) bool but where a stroke of mask (H, W)
+    that is no line crosses them or ends on them (:func:`crossed`): taking those pixels
+    out with the line would cut every digit a line passes through in two (a
+    strike-through halves them all). (H, W) bool."""
+    other = mask & ~(across | upright)
+    return (across & ~crossed(across, other)) | (upright & ~crossed(upright.T, other.T).T)
+
+
+def crossed(lines: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """The pixels of horizontal ``lines`` (H, W) bool that ``other`` ink (H, W) bool
+    crosses or ends on: in each column, a run of line pixels with other ink just above
+    or just below it. (H, W) bool."""
+    h = lines.shape[0]
+    down = np.zeros_like(lines)  # line pixels with a stroke's ink above them in their run
+    up = np.zeros_like(lines)
+    for r in range(1, h):
+        down[r] = lines[r] & (other[r - 1] | down[r - 1])
+        k = h - 1 - r
+        up[k] = lines[k] & (other[k + 1] | up[k + 1])
+    return down | up
 
 
 def rule_angle(mask: np.ndarray, most: float = 15.0, step: float = 0.25) -> float:

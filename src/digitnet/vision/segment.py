@@ -57,12 +57,11 @@ SHORT = 0.55  # a piece shorter than this (in line heights) is likely a fragment
 SHORT_COST = 3.0  # ...and costs this much
 GAP = 0.12  # a piece with an empty gap of columns wider than this (line heights)...
 GAP_COST = 4.0  # ...is likely two digits, and costs this much
-MARK_COST = 1.0  # reading a piece as a mark (no digit) costs this beside log p_not
+MARK_COST = 1.5  # reading a piece as a mark (no digit) costs this beside log p_not
 MARK_SHORT = 0.5  # a piece shorter than this (in line heights) is more likely a mark...
 MARK_SHORT_BONUS = 1.5  # ...by this much
 MARK_TALL = 0.8  # one taller than this is less likely a mark...
 MARK_TALL_COST = 1.0  # ...by this much
-MARK_WIDE = 0.7  # and one also wider than this (line heights) is never a mark
 
 
 @dataclass
@@ -312,7 +311,7 @@ class Candidates:
     height: float
     first: int  # how many of the crops the first look cut
     scale: int = 1  # the boxes times this are in the input image's pixels
-    whole: set = field(default_factory=set, repr=False)  # crops of whole components only
+    whole: set = field(default_factory=set, repr=False)  # crops that may be one mark
     inks: dict = field(default_factory=dict, repr=False)  # the ink's components -> cut_piece's
 
 
@@ -359,9 +358,20 @@ def cut_line(line: Prepared, cuts: list[int], before: Candidates | None = None) 
     whole = {
         v[2]
         for k, v in inks.items()
-        if v is not None and all(spans_of[label] == (a, b) for label, a, b in k[1])
+        if v is not None
+        and all(spans_of[label] == (a, b) for label, a, b in k[1])
+        and one_mark([spans_of[label] for label in k[0]] + [(a, b) for _, a, b in k[1]])
     }
     return Candidates(cuts, spans, np.stack(crops), empty, height, first, line.scale, whole, inks)
+
+
+def one_mark(spans: list[tuple[int, int]]) -> bool:
+    """Whether components spanning columns ``spans`` (x0, x1) may be one mark: one, or
+    stacked above each other (an = sign's bars), never side by side (a sign and the digit
+    beside it)."""
+    x0, x1 = max(spans, key=lambda s: s[1] - s[0])
+    slack = max(2, (x1 - x0) // 4)
+    return all(a >= x0 - slack and b <= x1 + slack for a, b in spans)
 
 
 def cut_piece(
@@ -417,16 +427,21 @@ def read_line(ink: np.ndarray, classify: Classifier, threshold: float = 0.5) -> 
 def unsure_components(
     line: Prepared, found: Candidates, probs: np.ndarray, path: list[int]
 ) -> list[Component]:
-    """The wide components under a digit of ``path`` read with less than SURE confidence."""
+    """The wide components under a digit of ``path`` read with less than SURE confidence,
+    or under none (left out as a mark: they may be digits that overlap with no valley to
+    cut at)."""
     out = []
     for c in line.comps:
         if not is_wide(c, line.height):
             continue
-        for s in path:
-            i, j, *_, k = found.spans[s]
-            if found.cuts[i] < c.x1 and found.cuts[j] > c.x0 and probs[k].max() < SURE:
-                out.append(c)
-                break
+        under = [
+            k
+            for s in path
+            for i, j, *_, k in [found.spans[s]]
+            if found.cuts[i] < c.x1 and found.cuts[j] > c.x0
+        ]
+        if not under or min(probs[k].max() for k in under) < SURE:
+            out.append(c)
     return out
 
 
@@ -439,7 +454,8 @@ def normalise(scores: np.ndarray) -> np.ndarray:
 def best_path(found: Candidates, probs: np.ndarray) -> list[int]:
     """Indices of the candidates that go from the first cut to the last with the highest
     total of log-confidence minus the priors' costs; stretches with no ink may be skipped
-    for free. probs: (K, 10), each crop's class probabilities."""
+    for free, whole components for a mark's price (:func:`mark_value`). probs: (K, 10),
+    each crop's class probabilities, "not a digit" folded in (:func:`digit_share`)."""
     spans, empty, height = found.spans, found.empty, found.height
     n_cuts = len(empty) + 1
     score = np.full(n_cuts, -np.inf)
@@ -448,6 +464,7 @@ def best_path(found: Candidates, probs: np.ndarray) -> list[int]:
     by_start: dict[int, list[int]] = {}
     for s, (i, *_) in enumerate(spans):
         by_start.setdefault(i, []).append(s)
+    digit = np.log(digit_share(probs) + 1e-9)
     for i in range(n_cuts):
         if not np.isfinite(score[i]):
             continue
@@ -456,12 +473,12 @@ def best_path(found: Candidates, probs: np.ndarray) -> list[int]:
         for s in by_start.get(i, []):
             _, j, box, gap, c = spans[s]
             width, tall = (box[2] - box[0]) / height, (box[3] - box[1]) / height
-            value = math.log(probs[c].max() + 1e-9) - DIGIT_COST
+            value = digit[c] - DIGIT_COST
             value -= WIDTH_PENALTY * max(0.0, width - FULL) ** 2 + SHORT_COST * (tall < SHORT)
             value -= GAP_COST * (gap > GAP)
             if score[i] + value > score[j]:
                 score[j], back[j] = score[i] + value, (i, s)
-            skip = mark_value(probs[c], tall, width) if c in found.whole else -math.inf
+            skip = mark_value(probs[c], tall) if c in found.whole else -math.inf
             if score[i] + skip > score[j]:  # or a mark, not a digit: left out
                 score[j], back[j] = score[i] + skip, (i, None)
     path, j = [], n_cuts - 1
@@ -473,15 +490,23 @@ def best_path(found: Candidates, probs: np.ndarray) -> list[int]:
     return path[::-1]
 
 
-def mark_value(probs: np.ndarray, tall: float, width: float) -> float:
+def digit_share(probs: np.ndarray) -> np.ndarray:
+    """The probability (K,) that each crop is its likeliest digit, from the ten outputs
+    (K, 10) into which the reader folded its "not a digit" share p_not as p_not / 10
+    each: the likeliest output less the lowest (which is at least p_not / 10). Folded, a
+    dash the reader is sure is no digit still reads as some digit at 0.1 each; unfolded,
+    near 0, so a mark costs what it should against a digit."""
+    return np.clip(probs.max(axis=1) - probs.min(axis=1), 0.0, 1.0)
+
+
+def mark_value(probs: np.ndarray, tall: float) -> float:
     """The log-score of reading a piece as a mark that is no digit (a dot, a dash, a
     currency sign, a stain), from its ten folded outputs (10,) and its height in line
-    heights, and width. The reader's "not a digit" share p_not was folded into its ten
+    heights. The reader's "not a digit" share p_not was folded into its ten
     outputs as p_not / 10 each, so the lowest output bounds it: p_not ≤ 10 · min. A short
-    piece is more likely a mark; one as tall as the digits less (a slash, a dollar sign),
-    and never when it is also wide (that is touching digits read badly, not a mark)."""
-    if tall > MARK_TALL and width > MARK_WIDE:
-        return -math.inf
+    piece is more likely a mark; one as tall as the digits less (a slash, a dollar sign).
+    Width says nothing: a euro sign is as wide as a digit, and digits that touch, read
+    badly as one, are looked at closer (:func:`unsure_components`)."""
     p_not = min(1.0, 10 * float(probs.min()))
     value = math.log(p_not + 1e-4) - MARK_COST
     if tall < MARK_SHORT:
