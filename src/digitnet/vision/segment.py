@@ -47,6 +47,12 @@ from digitnet.vision.scale import (
 
 Classifier = Callable[[np.ndarray], np.ndarray]  # (N, 784) float32 -> (N, 10) scores
 
+FIRM = 0.25  # ink is at least this dark (of the darkest) where Otsu's threshold is lower
+LOW = 0.5  # fainter ink, down to this share of the threshold, joined to firm ink is ink
+FAINT = 0.12  # (but never fainter than this)
+FIRM_SHARE = 0.4  # ... where at least this share of what it joins is firm
+FAINT_TALL = 1.3  # ... and it is no taller than this many digit heights...
+FAINT_WIDE = 0.7  # ... nor wider than this (two digits joined by their faint edges are)
 MAX_WIDTH = 2.0  # a digit is at most this many line heights wide (a wide 0 or 2 can be ~1.9)
 CUT_WIDTH = 1.2  # ...or this, if a cut through a component bounds it
 SURE = 0.7  # a digit read less sure than this from a wide component: look closer
@@ -94,7 +100,7 @@ def remove_background(ink: np.ndarray, block: int = BLOCK) -> np.ndarray:
 
 
 def ink_mask(
-    ink: np.ndarray, min_contrast: float = 0.15, block: int = BLOCK
+    ink: np.ndarray, min_contrast: float = 0.15, block: int = BLOCK, height: float | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """(clean ink in [0, 1], mask) for ink intensity (H, W), the paper's level taken in
     blocks of ``block`` pixels; NoDigitError when blank."""
@@ -103,8 +109,31 @@ def ink_mask(
     if top < min_contrast:
         raise NoDigitError("no digits found")
     clean = np.clip(clean / top, 0, 1)
-    mask = clean > max(otsu_threshold(clean), 0.25)
-    return clean, mask
+    return clean, threshold(clean, height)
+
+
+def threshold(clean: np.ndarray, height: float | None = None) -> np.ndarray:
+    """The ink of clean ink (H, W) in [0, 1] as a mask (H, W) bool: above Otsu's
+    threshold (at least FIRM); given the digits' ``height``, also fainter ink (above LOW
+    of it) joined to such ink, where at least FIRM_SHARE of what it joins is firm and it
+    is no larger than a digit: a stroke that fades where the pen pressed lightly stays
+    whole, but a faint printed pattern, grid or box that touches the writing does not
+    join it."""
+    firm = clean > max(otsu_threshold(clean), FIRM)
+    if height is None:
+        return firm
+    labels, comps = label(clean > max(LOW * max(otsu_threshold(clean), FIRM), FAINT))
+    if not comps:
+        return firm
+    counts = np.bincount(labels.ravel(), minlength=len(comps) + 1)
+    strong = np.bincount(labels[firm], minlength=len(comps) + 1)
+    small = np.array(
+        [False] + [c.height <= FAINT_TALL * height and c.width <= FAINT_WIDE * height
+                   for c in comps]
+    )  # fmt: skip
+    whole = (strong >= FIRM_SHARE * counts) & small
+    whole[0] = False
+    return firm | whole[labels]
 
 
 def is_edge_line(c: Component, shape: tuple[int, int]) -> bool:
@@ -270,13 +299,13 @@ def prepare(ink: np.ndarray) -> Prepared:
     ink = np.asarray(ink, np.float64)
     height, stroke = writing_size(ink)
     scale = working_factor(height, stroke)
-    clean, mask = ink_mask(pool(ink, scale), block=block_for(height / scale))
+    clean, mask = ink_mask(pool(ink, scale), block=block_for(height / scale), height=height / scale)
     turn = None
     ruled = rule_angle(mask)  # ruled lines turned with the photo: level them first
     if abs(ruled) >= 0.5:
         turn = (clean.shape, ruled)
         clean = rotate(clean, ruled)
-        mask = clean > max(otsu_threshold(clean), 0.25)
+        mask = threshold(clean, height / scale)
     lines, labels, comps, height = unruled(mask, height / scale)
     if lines.any():
         mask &= ~lines
@@ -286,7 +315,7 @@ def prepare(ink: np.ndarray) -> Prepared:
     if turn is None and abs(angle) > 1.0 and len(comps) > 2:
         turn = (clean.shape, angle)
         clean = rotate(clean, angle)
-        mask = clean > max(otsu_threshold(clean), 0.25)
+        mask = threshold(clean, height)
         labels, comps, height = digit_components(mask)
     return Prepared(clean, mask, labels, comps, height, turn, scale)
 
