@@ -69,6 +69,21 @@ def test_rules_take_out_a_ruled_line_and_box_sides_not_a_digit():
     assert not lines[10:58, 40:43].any()
 
 
+def test_rules_take_out_box_sides_that_lean_in_a_slanted_photo_not_a_slanted_1():
+    img = Image.new("L", (300, 90), 0)
+    d = ImageDraw.Draw(img)
+    d.line([(20, 10), (280, 10)], fill=255, width=2)  # a row of boxes: top and bottom...
+    d.line([(20, 70), (280, 70)], fill=255, width=2)
+    for x in (20, 85, 150, 215, 280):  # ...and sides leaning 5 degrees (perspective)
+        d.line([(x + 3, 10), (x - 2, 70)], fill=255, width=2)
+    d.line([(60, 20), (50, 62)], fill=255, width=3)  # a slanted 1 inside a box
+    mask = np.asarray(img) > 128
+    lines = rules(mask, 50.0)
+    for x in (20, 85, 150, 215, 280):
+        assert lines[40, x - 3 : x + 3].any()  # each side, half way down
+    assert not lines[25:58, 48:62].any()  # the 1 stays
+
+
 def test_rule_angle_of_turned_ruled_paper():
     img = Image.new("L", (400, 200), 0)
     d = ImageDraw.Draw(img)
@@ -97,6 +112,17 @@ def test_a_long_sheet_turned_on_a_table_is_found_its_short_sides_cornered():
     ImageDraw.Draw(strip).line([(60, 15), (60, 55)], fill=20, width=5)
     img.paste(strip.rotate(12, expand=True, fillcolor=60), (30, 20))  # ...turned 12°
     assert sheet(np.asarray(img, np.float64) / 255) is not None
+
+
+def test_a_sheet_half_in_shadow_is_found_whole():
+    img = Image.new("L", (300, 200), 90)
+    d = ImageDraw.Draw(img)
+    d.polygon([(60, 50), (250, 60), (245, 160), (55, 150)], fill=235)
+    d.line([(100, 80), (100, 130)], fill=20, width=5)
+    yy, xx = np.mgrid[:200, :300]
+    shade = np.clip(0.45 + (xx + yy - 120) / 300, 0.45, 1.0)  # a soft shadow over its corner
+    page = sheet(np.asarray(img, np.float64) / 255 * shade)
+    assert page is not None and page[100, 150] and page[70, 80] and not page[5, 5]
 
 
 def test_a_line_struck_through_a_digit_leaves_the_digit_whole():

@@ -38,6 +38,7 @@ SHEET_FILL = 0.5  # ...and of its own box (a long sheet turned 12° fills 60%)
 STRAIGHT = 0.02  # a straight edge strays from its line by under this share of the height
 CORNER = 20  # degrees: two edges meeting within this of a right angle are a corner
 SHEET_SOLID = 0.85  # and is mostly light: the writing on it covers under 15%
+SHEET_TRIES = 3  # light levels tried, from Otsu's down towards the table's
 TARGET_STROKE = 3.0  # MNIST's strokes are about this wide in its 20×20 box
 STROKE_SHARE = 0.8  # the share of the difference from it that is worn away or grown
 MAX_STROKE_ROUNDS = 12
@@ -139,14 +140,36 @@ def sheet(grey: np.ndarray) -> np.ndarray | None:
     a little inside the sheet's edge; None when the light part of grey (H, W) is no sheet
     (light writing on a dark board, say): a sheet is one light region of at least
     SHEET_AREA of the picture that fills much of its box once its holes (the writing)
-    are filled, mostly light, and not the whole picture."""
-    from digitnet.vision.components import label
+    are filled, mostly light, and not the whole picture. Light is above Otsu's threshold
+    or, where a shadow falls across the sheet, above one of SHEET_TRIES lower levels
+    towards the table's (the picture's border): the largest sheet found is taken."""
     from digitnet.vision.scale import pool
 
     h, w = grey.shape
     factor = max(1, -(-max(h, w) // SHEET_SIDE))
     small = pool(grey, factor, "mean")
-    light = small > otsu_threshold(small)
+    top = otsu_threshold(small)
+    table = float(np.median(np.concatenate([small[0], small[-1], small[:, 0], small[:, -1]])))
+    found = [
+        light_sheet(small > top - k / SHEET_TRIES * max(0.0, top - table))
+        for k in range(SHEET_TRIES)
+    ]
+    found = [f for f in found if f is not None]
+    if not found:
+        return None
+    filled = max(found, key=lambda f: int(f.sum()))  # all of it, shadowed parts too
+    for _ in range(2):  # a little inside the edge, where the paper's shade is its own
+        filled[1:-1, 1:-1] &= filled[:-2, 1:-1] & filled[2:, 1:-1]
+        filled[1:-1, 1:-1] &= filled[1:-1, :-2] & filled[1:-1, 2:]
+    page = np.repeat(np.repeat(filled, factor, axis=0), factor, axis=1)[:h, :w]
+    return page if page.any() else None
+
+
+def light_sheet(light: np.ndarray) -> np.ndarray | None:
+    """The sheet in mask (H, W) bool of what is light, its holes (the writing) filled,
+    or None if the largest light region is no sheet (see :func:`sheet`)."""
+    from digitnet.vision.components import label
+
     labels, comps = label(light)
     if not comps:
         return None
@@ -155,16 +178,12 @@ def sheet(grey: np.ndarray) -> np.ndarray | None:
     filled = spans(region) & spans(region.T).T  # the writing's holes filled
     box = big.width * big.height
     area = filled.sum()
-    if area < SHEET_AREA * small.size or area < SHEET_FILL * box or big.area < SHEET_SOLID * area:
+    if area < SHEET_AREA * light.size or area < SHEET_FILL * box or big.area < SHEET_SOLID * area:
         return None  # (a light 0 on black, its hole filled, is round but not solid)
     edges = (filled, filled[::-1], filled.T, filled.T[::-1])  # top, bottom, left, right
     if filled.mean() > 0.97 or not all(straight(e) for e in edges):
         return None  # (the whole picture, or a blob with a curved edge: a digit)
-    for _ in range(2):  # a little inside the edge, where the paper's shade is its own
-        filled[1:-1, 1:-1] &= filled[:-2, 1:-1] & filled[2:, 1:-1]
-        filled[1:-1, 1:-1] &= filled[1:-1, :-2] & filled[1:-1, 2:]
-    page = np.repeat(np.repeat(filled, factor, axis=0), factor, axis=1)[:h, :w]
-    return page if page.any() else None
+    return filled
 
 
 def straight(region: np.ndarray) -> bool:

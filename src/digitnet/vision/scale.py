@@ -24,6 +24,9 @@ BLOCK = 32  # ... in blocks of this many pixels (at the working size)
 DENSE = 0.9  # a window of a line is inked at least this much
 SLACK = 2  # a ruled line may wander this many rows up or down
 BAND_RUN = 0.8  # in a ruled line's rows, runs this many digit heights long are the line
+SIDE_LEAN_TAN = 0.2  # a box's side leans at most this (about 11 degrees) from upright...
+SIDE_THICK = 4  # ...is at most this many pixels thick in any row...
+SIDE_MISS = 1.5  # ...and strays at most this many pixels from a straight line
 
 
 def pool(ink: np.ndarray, factor: int, how: str = "mix") -> np.ndarray:
@@ -141,7 +144,38 @@ def rules(mask: np.ndarray, height: float | None, length: float = 2.5) -> np.nda
                 sides[a:b, c] = True
         # a side is some strokes wide: keep a column only where its neighbours agree
         sides &= np.roll(sides, 1, 1) | np.roll(sides, -1, 1)
+        sides |= leaning_sides(rest, near, height)
     return uncrossed(across, down | sides, mask)
+
+
+def leaning_sides(rest: np.ndarray, near: np.ndarray, height: float) -> np.ndarray:
+    """The sides of boxes in a photo taken at a slant, which lean from the upright:
+    components of ``rest`` (H, W) bool (the ink less its rules) at least half a digit
+    ``height`` tall that are straight thin bars within SIDE_LEAN degrees of upright,
+    their top and bottom ends on a rule (``near`` (H, W) bool: a rule's pixels and those
+    next to them). (H, W) bool."""
+    from digitnet.vision.components import label
+
+    labels, comps = label(rest)
+    out = np.zeros_like(rest)
+    for c in comps:
+        if c.height < 0.5 * height or c.width > c.height * SIDE_LEAN_TAN + SIDE_THICK:
+            continue
+        own = labels[c.y0 : c.y1, c.x0 : c.x1] == c.label
+        rows = np.arange(c.y0, c.y1)
+        count = own.sum(axis=1)
+        if count.max() > SIDE_THICK or not count.all():
+            continue  # (a digit's curve or bar, or two pieces)
+        centre = (own * np.arange(c.x0, c.x1)).sum(axis=1) / count
+        slope, cut = np.polyfit(rows, centre, 1)
+        if np.abs(centre - (slope * rows + cut)).max() > SIDE_MISS:
+            continue  # not straight
+        top, bottom = own[0], own[-1]
+        touch = near[max(c.y0 - 1, 0), c.x0 : c.x1] & top
+        touch_b = near[min(c.y1, rest.shape[0] - 1), c.x0 : c.x1] & bottom
+        if touch.any() and touch_b.any():
+            out[c.y0 : c.y1, c.x0 : c.x1] |= own
+    return out
 
 
 def uncrossed(across: np.ndarray, upright: np.ndarray, mask: np.ndarray) -> np.ndarray:
