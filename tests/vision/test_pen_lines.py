@@ -54,7 +54,7 @@ def test_1024_on_a_ruled_sheet_on_a_table_with_a_trailing_mark(readers, height, 
 
 
 def amount(text: str, height: int = 120, stroke: int = 10, struck: bool = False) -> Image.Image:
-    """An amount as written on a cheque: digits, and '.', '-' or '€' where ``text`` has
+    """An amount as written on a cheque: digits, and '.', ',', "'", '-' or '€' where ``text`` has
     them; with ``struck``, a thin line through the middle of it all."""
     from digitnet.vision.pen import draw_digit
 
@@ -69,6 +69,11 @@ def amount(text: str, height: int = 120, stroke: int = 10, struck: bool = False)
         elif ch == ".":
             r = stroke * 0.7
             d.ellipse([x, top + height - 2 * r, x + 2 * r, top + height], fill=(10, 10, 40))
+            x += 0.35 * height
+        elif ch in ",'":  # a comma on the baseline, or an apostrophe at the top (1'250)
+            y = top + 0.85 * height if ch == "," else top - 0.05 * height
+            d.line([(x + 0.08 * height, y), (x, y + 0.35 * height)], fill=(10, 10, 40),
+                   width=stroke)  # fmt: skip
             x += 0.35 * height
         elif ch == "€":
             d.arc([x, top, x + 0.8 * height, top + height], 50, 310, fill=(10, 10, 40),
@@ -89,7 +94,8 @@ def amount(text: str, height: int = 120, stroke: int = 10, struck: bool = False)
 
 
 @pytest.mark.parametrize(("written", "digits"), [("1.990", "1990"), ("100.-", "100"),
-                                                 ("25.300.-", "25300")])  # fmt: skip
+                                                 ("25.300.-", "25300"), ("1'250.-", "1250"),
+                                                 ("7,50", "750"), ("480,", "480")])  # fmt: skip
 def test_separators_and_dashes_are_skipped(readers, written, digits):
     assert read_image(amount(written), readers, 0.5).text == digits
 

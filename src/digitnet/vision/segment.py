@@ -61,6 +61,7 @@ WIDTH_PENALTY = 6.0  # ...this much per (width / height − FULL)²
 DIGIT_COST = 0.0  # log-score cost per digit (0: the "not a digit" training does this)
 SHORT = 0.55  # a piece shorter than this (in line heights) is likely a fragment...
 SHORT_COST = 3.0  # ...and costs this much
+SHORT_ONE_COST = 1.5  # ...and this much more if it reads as a 1: any short bar does
 GAP = 0.12  # a piece with an empty gap of columns wider than this (line heights)...
 GAP_COST = 4.0  # ...is likely two digits, and costs this much
 MARK_COST = 1.5  # reading a piece as a mark (no digit) costs this beside log p_not
@@ -503,7 +504,9 @@ def best_path(found: Candidates, probs: np.ndarray) -> list[int]:
             _, j, box, gap, c = spans[s]
             width, tall = (box[2] - box[0]) / height, (box[3] - box[1]) / height
             value = digit[c] - DIGIT_COST
-            value -= WIDTH_PENALTY * max(0.0, width - FULL) ** 2 + SHORT_COST * (tall < SHORT)
+            value -= WIDTH_PENALTY * max(0.0, width - FULL) ** 2
+            if tall < SHORT:  # a fragment, or a mark; a short bar most of all (a comma)
+                value -= SHORT_COST + SHORT_ONE_COST * (probs[c].argmax() == 1)
             value -= GAP_COST * (gap > GAP)
             if score[i] + value > score[j]:
                 score[j], back[j] = score[i] + value, (i, s)
