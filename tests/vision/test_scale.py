@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PIL import Image, ImageDraw
 
 from digitnet.vision.preprocess import central, sheet, stroke_width
@@ -104,6 +105,16 @@ def test_a_sheet_on_a_table_is_found_a_white_digit_is_not():
     digit = Image.new("L", (84, 84), 0)
     ImageDraw.Draw(digit).ellipse([20, 10, 64, 74], outline=255, width=9)  # a white 0
     assert sheet(np.asarray(digit, np.float64) / 255) is None
+
+
+@pytest.mark.parametrize("side", [16, 64])
+def test_a_bold_light_digit_filling_a_black_picture_is_no_sheet(side):
+    from PIL import ImageFilter
+
+    img = Image.new("L", (64, 64), 0)  # USPS's form: a digit filling its box
+    ImageDraw.Draw(img).ellipse([8, 0, 56, 63], outline=255, width=18)  # a bold 0
+    img = img.filter(ImageFilter.GaussianBlur(2)).resize((side, side), Image.BILINEAR)
+    assert sheet(np.asarray(img, np.float64) / 255) is None
 
 
 def test_a_long_sheet_turned_on_a_table_is_found_its_short_sides_cornered():

@@ -24,6 +24,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from digitnet.errors import DigitnetError
+from digitnet.vision.components import Component, label
 from digitnet.vision.resample import resize
 
 MAX_PIXELS = 40_000_000  # a 40-megapixel photo is fine; a bomb is not
@@ -38,6 +39,8 @@ SHEET_FILL = 0.5  # ...and of its own box (a long sheet turned 12° fills 60%)
 STRAIGHT = 0.02  # a straight edge strays from its line by under this share of the height
 CORNER = 20  # degrees: two edges meeting within this of a right angle are a corner
 SHEET_SOLID = 0.85  # and is mostly light: the writing on it covers under 15%
+SHEET_MIN = 40  # pixels: a sheet is at least this wide and high, so that its edges tell
+FLAT_DARK, FLAT = 0.1, 1 / 255  # a ground this dark, most of it this even, is no table
 SHEET_TRIES = 3  # light levels tried, from Otsu's down towards the table's
 TARGET_STROKE = 3.0  # MNIST's strokes are about this wide in its 20×20 box
 STROKE_SHARE = 0.8  # the share of the difference from it that is worn away or grown
@@ -140,9 +143,12 @@ def sheet(grey: np.ndarray) -> np.ndarray | None:
     a little inside the sheet's edge; None when the light part of grey (H, W) is no sheet
     (light writing on a dark board, say): a sheet is one light region of at least
     SHEET_AREA of the picture that fills much of its box once its holes (the writing)
-    are filled, mostly light, and not the whole picture. Light is above Otsu's threshold
-    or, where a shadow falls across the sheet, above one of SHEET_TRIES lower levels
-    towards the table's (the picture's border): the largest sheet found is taken."""
+    are filled, mostly light, not the whole picture, at least SHEET_MIN pixels across,
+    and with the table seen beyond two of its edges at least. Light is above Otsu's
+    threshold or, where a shadow falls across the sheet, above one of SHEET_TRIES lower
+    levels towards the table's (the picture's border), if what is above Otsu's is solid
+    (a lower level would join a light digit's blurred halo into a blob): the largest
+    sheet found is taken."""
     from digitnet.vision.scale import pool
 
     h, w = grey.shape
@@ -150,6 +156,12 @@ def sheet(grey: np.ndarray) -> np.ndarray | None:
     small = pool(grey, factor, "mean")
     top = otsu_threshold(small)
     table = float(np.median(np.concatenate([small[0], small[-1], small[:, 0], small[:, -1]])))
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    if table < FLAT_DARK and np.mean(np.abs(border - np.median(border)) <= FLAT) >= 0.5:
+        return None  # a flat black ground: a drawn picture (MNIST's form), not a photo
+    first = largest(small > top)
+    if first is None or first[0].area < SHEET_SOLID * first[1].sum():
+        return None  # (light strokes: a 0's hole, filled, is no paper; nor is a shadow's)
     found = [
         light_sheet(small > top - k / SHEET_TRIES * max(0.0, top - table))
         for k in range(SHEET_TRIES)
@@ -168,22 +180,41 @@ def sheet(grey: np.ndarray) -> np.ndarray | None:
 def light_sheet(light: np.ndarray) -> np.ndarray | None:
     """The sheet in mask (H, W) bool of what is light, its holes (the writing) filled,
     or None if the largest light region is no sheet (see :func:`sheet`)."""
-    from digitnet.vision.components import label
+    found = largest(light)
+    if found is None:
+        return None
+    big, filled = found
+    box = big.width * big.height
+    area = filled.sum()
+    if area < SHEET_AREA * light.size or area < SHEET_FILL * box or big.area < SHEET_SOLID * area:
+        return None  # (a light 0 on black, its hole filled, is round but not solid)
+    if min(big.width, big.height) < SHEET_MIN:
+        return None  # (at a few pixels, the outline of a digit is as straight as a sheet's)
+    edges = (filled, filled[::-1], filled.T, filled.T[::-1])  # top, bottom, left, right
+    if filled.mean() > 0.97 or not all(straight(e) for e in edges):
+        return None  # (the whole picture, or a blob with a curved edge: a digit)
+    if sum(inside(e) for e in edges) < 2:
+        return None  # (a light digit filling its box: its straight edges are the box's)
+    return filled
+
+
+def largest(light: np.ndarray) -> tuple[Component, np.ndarray] | None:
+    """The largest component of mask (H, W) bool and its region with its holes filled
+    (H, W) bool; None if there is none."""
 
     labels, comps = label(light)
     if not comps:
         return None
     big = max(comps, key=lambda c: c.area)
     region = labels == big.label
-    filled = spans(region) & spans(region.T).T  # the writing's holes filled
-    box = big.width * big.height
-    area = filled.sum()
-    if area < SHEET_AREA * light.size or area < SHEET_FILL * box or big.area < SHEET_SOLID * area:
-        return None  # (a light 0 on black, its hole filled, is round but not solid)
-    edges = (filled, filled[::-1], filled.T, filled.T[::-1])  # top, bottom, left, right
-    if filled.mean() > 0.97 or not all(straight(e) for e in edges):
-        return None  # (the whole picture, or a blob with a curved edge: a digit)
-    return filled
+    return big, spans(region) & spans(region.T).T
+
+
+def inside(region: np.ndarray) -> bool:
+    """Whether the top edge of region (H, W) bool lies inside the picture: most of its
+    columns begin below the first row (the table shows beyond it)."""
+    cols = region.any(axis=0)
+    return bool((~region[0, cols]).mean() > 0.5)
 
 
 def straight(region: np.ndarray) -> bool:
@@ -242,6 +273,9 @@ def to_mnist(ink: np.ndarray) -> np.ndarray:
     """MNIST-style (28, 28) float32 in [0, 1] from ink intensity (H, W); NoDigitError if blank."""
     ink = np.asarray(ink, dtype=np.float64)
     background = float(np.median(ink))
+    paper = float(np.percentile(ink, 10)) if ink.size else background
+    if background - paper >= 2 * MIN_CONTRAST:  # ink, clearly darker, covers most of it
+        background = paper  # (a bold 0 filling a 16x16 box)
     ink = np.clip(ink - background, 0, None)
     top = float(ink.max()) if ink.size else 0.0
     if top < MIN_CONTRAST:
@@ -268,7 +302,6 @@ def central(mask: np.ndarray) -> np.ndarray:
     The main component is the largest, weighed by nearness to the middle and less if it
     touches the left or right edge; pieces that touch those edges outside the main
     component's columns, and small pieces away from them, are left out. (H, W) bool."""
-    from digitnet.vision.components import label
 
     labels, comps = label(mask)
     if len(comps) < 2:
