@@ -13,7 +13,8 @@ or --model), and in the same run by the peers where they are installed:
 Rows: the real-world generator's lines (:mod:`digitnet.vision.world`, MNIST *test*
 digits, seed --seed) for each condition and for all at once; MNIST-like touching lines
 (:mod:`digitnet.vision.synth`, seed 0); lines of real USPS digits from USPS's validation
-split (the training file's last 1,000 digits, which the reader never trains on); "1024"
+split (the training file's last 1,000 digits, which the reader never trains on), and
+the same digits as the dataset draws them (16x16 boxes side by side, no margin); "1024"
 written with pen strokes at 200-1,600 pixels and strokes of 8-60 pixels; and single
 digits (MNIST test and USPS validation, dark on light, 3x enlarged).
 """
@@ -131,6 +132,27 @@ def side_by_side(images, labels, pad: int, zoom: int, args) -> list[tuple[Image.
     return cases
 
 
+def usps_as_drawn(args) -> list[tuple[Image.Image, str]]:
+    """3-8 USPS validation digits as the dataset draws them (16x16, filling their box)
+    side by side with no margin, so the line is cropped tight, dark on light, 2x
+    enlarged (seed 0)."""
+    from digitnet.data.sources import obtain
+    from digitnet.data.usps import parse_usps
+
+    _path, data = obtain("usps", ["train"], None, True)["train"]
+    digits, labels = parse_usps(data)
+    digits, labels = digits[-1000:], labels[-1000:]  # the validation split
+    rng = np.random.default_rng(0)
+    cases = []
+    for _ in range(args.lines * 2):
+        picks = rng.integers(0, len(digits), int(rng.integers(3, 9)))
+        row = np.hstack([digits[k] for k in picks])
+        img = Image.fromarray((255 - row * 255).astype(np.uint8))
+        img = img.resize((img.width * 2, img.height * 2), Image.BILINEAR)
+        cases.append((img, "".join(str(labels[k]) for k in picks)))
+    return cases
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--lines", type=int, default=60)
@@ -172,6 +194,7 @@ def main() -> None:
     ])  # fmt: skip
     row("MNIST test images side by side (28x28 boxes, 2x)", side_by_side(x, y, 8, 2, args))
     row("USPS validation images side by side (16x16 boxes, 4x)", side_by_side(ux, uy, 0, 4, args))
+    row("USPS validation digits as drawn (16x16, no margin), side by side, 2x", usps_as_drawn(args))
     row("pen '1024', digits 200-1,600 px, strokes 8-60 px", [
         (draw_number("1024", h, s).convert("RGB"), "1024") for h, s in PEN_SIZES
     ])  # fmt: skip

@@ -37,7 +37,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_read)
 
     p = sub.add_parser(
-        "train-reader", help="train a model for `read` (the two shipped were made so)"
+        "train-reader", help="train a model for `read` (the shipped ones were made so)"
     )
     p.add_argument("--out", type=Path, required=True, help="where to save the model")
     p.add_argument("--force", action="store_true", help="overwrite --out if it exists")

@@ -37,7 +37,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         nargs="+",
         type=Path,
         metavar="[MODEL] IMAGE",
-        help="a model file (default: the shipped reader), then one or more images",
+        help="a model file (default: the shipped readers, read together), then one or more images",
     )
     p.add_argument("--model", type=Path, help="model file")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
@@ -102,18 +102,20 @@ def cmd_predict(args: argparse.Namespace) -> int:
         model_path = paths.pop(0)
     if not paths:
         raise DigitnetError("give one or more images after the model file")
-    if model_path is None:
-        from digitnet.vision.read import default_model_path
+    if model_path is None:  # the readers shipped in the package, their outputs' mean
+        from digitnet.vision.read import default_model_paths
 
-        model_path = default_model_path()  # the reader shipped in the package
-    ckpt = checkpoint.load(model_path)
+        ckpts = [checkpoint.load(p) for p in default_model_paths()]
+    else:
+        ckpts = [checkpoint.load(model_path)]
+    ckpt = ckpts[0]
     if ckpt.spec.input_size != 784:
         raise DigitnetError(f"{model_path}: model takes {ckpt.spec.input_size} inputs, not 28x28")
     classes = dataset_info(ckpt.dataset).classes
 
     def handle(path: Path) -> tuple[dict, str]:
         x = preprocess_file(path).reshape(1, 784)
-        scores = scores_of(ckpt, x, args)[0].astype(np.float64)
+        scores = np.mean([scores_of(c, x, args)[0] for c in ckpts], axis=0).astype(np.float64)
         share = scores / scores.sum() if scores.sum() > 0 else scores
         k = int(np.argmax(scores))
         record = {

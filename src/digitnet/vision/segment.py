@@ -538,8 +538,12 @@ def mark_value(probs: np.ndarray, tall: float) -> float:
     outputs as p_not / 10 each, so the lowest output bounds it: p_not ≤ 10 · min. A short
     piece is more likely a mark; one as tall as the digits less (a slash, a dollar sign).
     Width says nothing: a euro sign is as wide as a digit, and digits that touch, read
-    badly as one, are looked at closer (:func:`unsure_components`)."""
+    badly as one, are looked at closer (:func:`unsure_components`). A short bar (a
+    comma, an apostrophe) is a mark whatever the reader says: it reads every bar as a
+    1, for it is never taught that a bar, a 1's shape, is no digit."""
     p_not = min(1.0, 10 * float(probs.min()))
+    if tall < SHORT and probs.argmax() == 1:
+        p_not = 1.0  # a short bar: the reader, never taught bars as marks, reads all as 1s
     value = math.log(p_not + 1e-4) - MARK_COST
     if tall < MARK_SHORT:
         value += MARK_SHORT_BONUS
