@@ -143,8 +143,8 @@ def sheet(grey: np.ndarray) -> np.ndarray | None:
     a little inside the sheet's edge; None when the light part of grey (H, W) is no sheet
     (light writing on a dark board, say): a sheet is one light region of at least
     SHEET_AREA of the picture that fills much of its box once its holes (the writing)
-    are filled, mostly light, not the whole picture, at least SHEET_MIN pixels across,
-    and with the table seen beyond two of its edges at least. Light is above Otsu's
+    are filled, mostly light, not the whole picture, and at least SHEET_MIN pixels
+    across, on a ground that is not flat black (a drawn picture). Light is above Otsu's
     threshold or, where a shadow falls across the sheet, above one of SHEET_TRIES lower
     levels towards the table's (the picture's border), if what is above Otsu's is solid
     (a lower level would join a light digit's blurred halo into a blob): the largest
@@ -193,28 +193,18 @@ def light_sheet(light: np.ndarray) -> np.ndarray | None:
     edges = (filled, filled[::-1], filled.T, filled.T[::-1])  # top, bottom, left, right
     if filled.mean() > 0.97 or not all(straight(e) for e in edges):
         return None  # (the whole picture, or a blob with a curved edge: a digit)
-    if sum(inside(e) for e in edges) < 2:
-        return None  # (a light digit filling its box: its straight edges are the box's)
     return filled
 
 
 def largest(light: np.ndarray) -> tuple[Component, np.ndarray] | None:
     """The largest component of mask (H, W) bool and its region with its holes filled
     (H, W) bool; None if there is none."""
-
     labels, comps = label(light)
     if not comps:
         return None
     big = max(comps, key=lambda c: c.area)
     region = labels == big.label
     return big, spans(region) & spans(region.T).T
-
-
-def inside(region: np.ndarray) -> bool:
-    """Whether the top edge of region (H, W) bool lies inside the picture: most of its
-    columns begin below the first row (the table shows beyond it)."""
-    cols = region.any(axis=0)
-    return bool((~region[0, cols]).mean() > 0.5)
 
 
 def straight(region: np.ndarray) -> bool:

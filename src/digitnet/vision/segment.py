@@ -120,10 +120,11 @@ def threshold(clean: np.ndarray, height: float | None = None) -> np.ndarray:
     is no larger than a digit: a stroke that fades where the pen pressed lightly stays
     whole, but a faint printed pattern, grid or box that touches the writing does not
     join it."""
-    firm = clean > max(otsu_threshold(clean), FIRM)
+    level = max(otsu_threshold(clean), FIRM)
+    firm = clean > level
     if height is None:
         return firm
-    labels, comps = label(clean > max(LOW * max(otsu_threshold(clean), FIRM), FAINT))
+    labels, comps = label(clean > max(LOW * level, FAINT))
     if not comps:
         return firm
     counts = np.bincount(labels.ravel(), minlength=len(comps) + 1)
@@ -132,8 +133,7 @@ def threshold(clean: np.ndarray, height: float | None = None) -> np.ndarray:
         [False] + [c.height <= FAINT_TALL * height and c.width <= FAINT_WIDE * height
                    for c in comps]
     )  # fmt: skip
-    whole = (strong >= FIRM_SHARE * counts) & small
-    whole[0] = False
+    whole = (strong >= FIRM_SHARE * counts) & small  # (label 0, the paper, is not small)
     return firm | whole[labels]
 
 
