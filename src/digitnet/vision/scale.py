@@ -156,7 +156,7 @@ def leaning_sides(rest: np.ndarray, near: np.ndarray, height: float) -> np.ndarr
     labels, comps = label(rest)
     out = np.zeros_like(rest)
     for c in comps:
-        if c.height < 0.5 * height or c.width > c.height * SIDE_LEAN_TAN + SIDE_THICK:
+        if c.height < max(0.5 * height, 3) or c.width > c.height * SIDE_LEAN_TAN + SIDE_THICK:
             continue
         own = labels[c.y0 : c.y1, c.x0 : c.x1] == c.label
         rows = np.arange(c.y0, c.y1)
@@ -164,8 +164,9 @@ def leaning_sides(rest: np.ndarray, near: np.ndarray, height: float) -> np.ndarr
         if count.max() > SIDE_THICK or not count.all():
             continue  # (a digit's curve or bar, or two pieces)
         centre = (own * np.arange(c.x0, c.x1)).sum(axis=1) / count
-        slope, cut = np.polyfit(rows, centre, 1)
-        if np.abs(centre - (slope * rows + cut)).max() > SIDE_MISS:
+        along, across = rows - rows.mean(), centre - centre.mean()
+        slope = (along * across).sum() / (along * along).sum()  # least squares
+        if np.abs(across - slope * along).max() > SIDE_MISS:
             continue  # not straight
         top, bottom = own[0], own[-1]
         touch = near[max(c.y0 - 1, 0), c.x0 : c.x1] & top
