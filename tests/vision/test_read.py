@@ -82,12 +82,21 @@ def test_low_confidence_is_a_question_mark(tmp_path, mnist, capsys):
     assert "??" in capsys.readouterr().out
 
 
-def test_predict_without_a_model_uses_the_shipped_one(tmp_path, mnist, capsys):
+def test_predict_without_a_model_uses_the_shipped_ones_together(tmp_path, mnist, capsys):
+    import json
+
+    from digitnet.vision.preprocess import preprocess_file
+    from digitnet.vision.read import load_readers
+
     images, labels = mnist["test"]
     path = tmp_path / "seven.png"
     Image.fromarray(255 - images[0]).resize((84, 84)).save(path)
     assert cli.main(["predict", str(path)]) == 0
     assert f": {labels[0]} (confidence" in capsys.readouterr().out
+    assert cli.main(["predict", str(path), "--json"]) == 0
+    scores = json.loads(capsys.readouterr().out)[0]["scores"]
+    mean = load_readers().predict_proba(preprocess_file(path).reshape(1, 784))[0]
+    assert np.allclose(scores, mean / mean.sum(), atol=1e-4)  # the mean of all of them
 
 
 def drawn_number(mode: str = "L", ink=0, paper=255, size=(260, 120)) -> Image.Image:
