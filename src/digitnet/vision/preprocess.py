@@ -162,11 +162,11 @@ def sheet(grey: np.ndarray) -> np.ndarray | None:
     first = largest(small > top)
     if first is None or first[0].area < SHEET_SOLID * first[1].sum():
         return None  # (light strokes: a 0's hole, filled, is no paper; nor is a shadow's)
-    found = [
-        light_sheet(small > top - k / SHEET_TRIES * max(0.0, top - table))
-        for k in range(SHEET_TRIES)
+    lower = [
+        largest(small > top - k / SHEET_TRIES * max(0.0, top - table))
+        for k in range(1, SHEET_TRIES)
     ]
-    found = [f for f in found if f is not None]
+    found = [f for f in map(light_sheet, [first, *lower]) if f is not None]
     if not found:
         return None
     filled = max(found, key=lambda f: int(f.sum()))  # all of it, shadowed parts too
@@ -177,16 +177,15 @@ def sheet(grey: np.ndarray) -> np.ndarray | None:
     return page if page.any() else None
 
 
-def light_sheet(light: np.ndarray) -> np.ndarray | None:
-    """The sheet in mask (H, W) bool of what is light, its holes (the writing) filled,
-    or None if the largest light region is no sheet (see :func:`sheet`)."""
-    found = largest(light)
+def light_sheet(found: tuple[Component, np.ndarray] | None) -> np.ndarray | None:
+    """The sheet, its holes (the writing) filled (H, W) bool, of the largest light region
+    (:func:`largest`), or None if it is no sheet (see :func:`sheet`)."""
     if found is None:
         return None
     big, filled = found
     box = big.width * big.height
     area = filled.sum()
-    if area < SHEET_AREA * light.size or area < SHEET_FILL * box or big.area < SHEET_SOLID * area:
+    if area < SHEET_AREA * filled.size or area < SHEET_FILL * box or big.area < SHEET_SOLID * area:
         return None  # (a light 0 on black, its hole filled, is round but not solid)
     if min(big.width, big.height) < SHEET_MIN:
         return None  # (at a few pixels, the outline of a digit is as straight as a sheet's)
@@ -292,7 +291,6 @@ def central(mask: np.ndarray) -> np.ndarray:
     The main component is the largest, weighed by nearness to the middle and less if it
     touches the left or right edge; pieces that touch those edges outside the main
     component's columns, and small pieces away from them, are left out. (H, W) bool."""
-
     labels, comps = label(mask)
     if len(comps) < 2:
         return mask

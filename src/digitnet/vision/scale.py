@@ -16,6 +16,8 @@ import math
 
 import numpy as np
 
+from digitnet.vision.components import label
+
 WORK_HEIGHT = 64  # digits are read at about this many pixels high (MNIST's box is 20)
 COARSE_SIDE = 400  # the height is estimated on a copy at most this many pixels wide
 PAPER_PERCENTILE = 20  # a block's paper level: this percentile of its ink
@@ -148,30 +150,26 @@ def rules(mask: np.ndarray, height: float | None, length: float = 2.5) -> np.nda
 def leaning_sides(rest: np.ndarray, near: np.ndarray, height: float) -> np.ndarray:
     """The sides of boxes in a photo taken at a slant, which lean from the upright:
     components of ``rest`` (H, W) bool (the ink less its rules) at least half a digit
-    ``height`` tall that are straight thin bars within SIDE_LEAN degrees of upright,
-    their top and bottom ends on a rule (``near`` (H, W) bool: a rule's pixels and those
-    next to them). (H, W) bool."""
-    from digitnet.vision.components import label
-
+    ``height`` tall that are straight thin bars leaning at most SIDE_LEAN_TAN from
+    upright, their top and bottom ends on a rule (``near`` (H, W) bool: a rule's pixels
+    and those next to them). (H, W) bool."""
     labels, comps = label(rest)
     out = np.zeros_like(rest)
     for c in comps:
         if c.height < max(0.5 * height, 3) or c.width > c.height * SIDE_LEAN_TAN + SIDE_THICK:
             continue
         own = labels[c.y0 : c.y1, c.x0 : c.x1] == c.label
-        rows = np.arange(c.y0, c.y1)
         count = own.sum(axis=1)
         if count.max() > SIDE_THICK or not count.all():
             continue  # (a digit's curve or bar, or two pieces)
-        centre = (own * np.arange(c.x0, c.x1)).sum(axis=1) / count
-        along, across = rows - rows.mean(), centre - centre.mean()
+        centre = (own * np.arange(c.width)).sum(axis=1) / count
+        along, across = np.arange(c.height) - (c.height - 1) / 2, centre - centre.mean()
         slope = (along * across).sum() / (along * along).sum()  # least squares
         if np.abs(across - slope * along).max() > SIDE_MISS:
             continue  # not straight
-        top, bottom = own[0], own[-1]
-        touch = near[max(c.y0 - 1, 0), c.x0 : c.x1] & top
-        touch_b = near[min(c.y1, rest.shape[0] - 1), c.x0 : c.x1] & bottom
-        if touch.any() and touch_b.any():
+        above = near[max(c.y0 - 1, 0), c.x0 : c.x1] & own[0]
+        below = near[min(c.y1, rest.shape[0] - 1), c.x0 : c.x1] & own[-1]
+        if above.any() and below.any():
             out[c.y0 : c.y1, c.x0 : c.x1] |= own
     return out
 
