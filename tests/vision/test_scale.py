@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from digitnet.vision.preprocess import central, sheet, stroke_width
+from digitnet.vision.preprocess import central, percentile, sheet, stroke_width
 from digitnet.vision.scale import (
     block_for,
+    crossed,
     long_runs,
     paper_level,
     pool,
@@ -159,3 +162,59 @@ def test_central_keeps_the_middle_digit_and_its_pieces():
     keep = central(mask)
     assert keep[10:35, 40:46].all() and keep[5:8, 38:52].all()
     assert not keep[:, :6].any() and not keep[:, 84:].any()
+
+
+def crossed_row_by_row(lines: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """crossed's definition, a row at a time: a line pixel is crossed if other ink is
+    just above (below) it, or above (below) the line pixel next to it in its run."""
+    h = lines.shape[0]
+    down, up = np.zeros_like(lines), np.zeros_like(lines)
+    for r in range(1, h):
+        down[r] = lines[r] & (other[r - 1] | down[r - 1])
+        k = h - 1 - r
+        up[k] = lines[k] & (other[k + 1] | up[k + 1])
+    return down | up
+
+
+def test_crossed_is_its_row_by_row_definition():
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        h, w = rng.integers(1, 30), rng.integers(1, 40)
+        lines = rng.random((h, w)) < rng.random()
+        other = (rng.random((h, w)) < rng.random()) & ~lines
+        assert (crossed(lines, other) == crossed_row_by_row(lines, other)).all()
+
+
+def rule_angle_one_by_one(mask: np.ndarray, most: float = 15.0, step: float = 0.25) -> float:
+    """rule_angle's definition for a mask of few pixels, an angle at a time."""
+    ys, xs = np.nonzero(mask)
+    if len(xs) == 0 or mask.shape[1] < 20:
+        return 0.0
+    best, best_count = 0.0, 0.0
+    for degrees in np.arange(-most, most + step / 2, step):
+        shifted = np.rint(ys - xs * math.tan(math.radians(degrees))).astype(np.int64)
+        count = np.bincount(shifted - shifted.min()).max()
+        if count > best_count:
+            best, best_count = float(degrees), count
+    return best if best_count >= 0.6 * mask.shape[1] else 0.0
+
+
+def test_rule_angle_counts_every_angle_as_one_by_one():
+    rng = np.random.default_rng(1)
+    for _ in range(40):
+        h, w = rng.integers(5, 80), rng.integers(20, 300)
+        mask = rng.random((h, w)) < rng.random() * 0.2
+        slope, y0 = rng.uniform(-0.25, 0.25), rng.integers(0, h)
+        for x in range(w):  # a ruled line, turned
+            if 0 <= round(y0 + slope * x) < h:
+                mask[round(y0 + slope * x), x] = True
+        assert rule_angle(mask) == rule_angle_one_by_one(mask)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_percentile_is_numpys(dtype):
+    rng = np.random.default_rng(2)
+    for _ in range(300):
+        values = rng.random(rng.integers(1, 300)).astype(dtype)
+        q = float(rng.choice([0, 10, 50, 60, 75, 99.9, 100, rng.uniform(0, 100)]))
+        assert percentile(values, q) == float(np.percentile(values, q))

@@ -17,6 +17,7 @@ import numpy as np
 
 from digitnet.nn.conv import Conv2D
 from digitnet.nn.model import Sequential
+from digitnet.threads import blas_threads, threads_for
 
 
 class Ensemble:
@@ -32,14 +33,18 @@ class Ensemble:
         self.dtype = self.models[0].dtype
 
     def predict_proba(self, x: np.ndarray, batch_size: int = 2048) -> np.ndarray:
-        """The mean of the networks' outputs: (N, n_out) float64."""
+        """The mean of the networks' outputs: (N, n_out) float64 (on every core where the
+        work is large enough to gain from them)."""
         first = self.shared_first_layer()
         if first is None:
             out = [np.asarray(m.predict_proba(x, batch_size), np.float64) for m in self.models]
             return np.mean(out, axis=0)
-        parts = [
-            self.infer_shared(first, x[i : i + batch_size]) for i in range(0, len(x), batch_size)
-        ]
+        work = len(x) * sum(m.multiply_adds() for m in self.models)
+        with blas_threads(threads_for(work)):
+            parts = [
+                self.infer_shared(first, x[i : i + batch_size])
+                for i in range(0, len(x), batch_size)
+            ]
         return np.concatenate(parts) if parts else np.empty((0, self.n_out))
 
     def shared_first_layer(self) -> Conv2D | None:

@@ -9,6 +9,7 @@ from digitnet.nn import init as initializers
 from digitnet.nn.activations import Identity, ReLU, Softmax, activation
 from digitnet.nn.conv import Conv2D, Flatten, MaxPool2D
 from digitnet.nn.layers import Dense, Dropout, Layer, Maxout
+from digitnet.threads import blas_threads, threads_for
 
 
 class Sequential:
@@ -83,9 +84,25 @@ class Sequential:
             p[...] = tensors[name]
 
     def predict_proba(self, x: np.ndarray, batch_size: int = 2048) -> np.ndarray:
-        """Output activations (N, n_out), computed in batches for reading only."""
-        out = [self.infer(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]
+        """Output activations (N, n_out), computed in batches for reading only (on every
+        core where the work is large enough to gain from them)."""
+        with blas_threads(threads_for(len(x) * self.multiply_adds())):
+            out = [self.infer(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]
         return np.concatenate(out) if out else np.empty((0, self.n_out), self.dtype)
+
+    def multiply_adds(self) -> int:
+        """The multiply-adds of the weights for one example: a dense layer's weight once,
+        a convolution's at every output position."""
+        shape, total = self.input_shape, 0
+        for layer in self.layers:
+            if isinstance(layer, Conv2D) and shape is not None:
+                shape = layer.output_shape(shape)
+                total += layer.weight.size * shape[1] * shape[2]
+            elif isinstance(layer, MaxPool2D) and shape is not None:
+                shape = layer.output_shape(shape)
+            elif hasattr(layer, "weight"):
+                total += layer.weight.size
+        return total
 
     def infer(self, x: np.ndarray) -> np.ndarray:
         """The same outputs (N, n_out) as ``forward(x)``, for reading only (no ``backward``

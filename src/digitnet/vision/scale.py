@@ -29,6 +29,7 @@ BAND_RUN = 0.8  # in a ruled line's rows, runs this many digit heights long are 
 SIDE_LEAN_TAN = 0.2  # a box's side leans at most this (about 11 degrees) from upright...
 SIDE_THICK = 4  # ...is at most this many pixels thick in any row...
 SIDE_MISS = 1.5  # ...and strays at most this many pixels from a straight line
+ANGLE_WORK = 500_000  # ink pixels × angles counted in one pass (4 MB)
 
 
 def pool(ink: np.ndarray, factor: int, how: str = "mix") -> np.ndarray:
@@ -187,14 +188,19 @@ def crossed(lines: np.ndarray, other: np.ndarray) -> np.ndarray:
     """The pixels of horizontal ``lines`` (H, W) bool that ``other`` ink (H, W) bool
     crosses or ends on: in each column, a run of line pixels with other ink just above
     or just below it. (H, W) bool."""
-    h = lines.shape[0]
-    down = np.zeros_like(lines)  # line pixels with a stroke's ink above them in their run
-    up = np.zeros_like(lines)
-    for r in range(1, h):
-        down[r] = lines[r] & (other[r - 1] | down[r - 1])
-        k = h - 1 - r
-        up[k] = lines[k] & (other[k + 1] | up[k + 1])
-    return down | up
+    if not lines.any():
+        return np.zeros_like(lines)
+    down = lines.T  # each column as a row: its runs of line pixels, numbered (0: none)
+    starts, ends = down.copy(), down.copy()
+    starts[:, 1:] &= ~down[:, :-1]
+    ends[:, :-1] &= ~down[:, 1:]
+    run = np.cumsum(starts.ravel(), dtype=np.int32).reshape(down.shape) * down
+    ink = other.T
+    hit = np.zeros(int(run.max()) + 1, bool)
+    hit[run[:, 1:][starts[:, 1:] & ink[:, :-1]]] = True  # ink just above the run's top
+    hit[run[:, :-1][ends[:, :-1] & ink[:, 1:]]] = True  # or just below its bottom
+    hit[0] = False
+    return hit[run].T
 
 
 def rule_angle(mask: np.ndarray, most: float = 15.0, step: float = 0.25) -> float:
@@ -211,10 +217,17 @@ def rule_angle(mask: np.ndarray, most: float = 15.0, step: float = 0.25) -> floa
         ys, xs, keep = ys[pick], xs[pick], 200_000 / len(mask.nonzero()[0])
     else:
         keep = 1.0
-    best, best_count = 0.0, 0.0
-    for degrees in np.arange(-most, most + step / 2, step):
-        shifted = np.rint(ys - xs * math.tan(math.radians(degrees))).astype(np.int64)
-        count = np.bincount(shifted - shifted.min()).max() / keep
-        if count > best_count:
-            best, best_count = float(degrees), count
+    angles = np.arange(-most, most + step / 2, step)
+    slopes = np.tan(np.radians(angles))
+    counts = np.empty(len(angles))
+    per = max(1, ANGLE_WORK // len(xs))  # angles counted at once, memory bounded
+    for a in range(0, len(angles), per):
+        shifted = np.rint(ys - slopes[a : a + per, None] * xs).astype(np.int64)
+        shifted -= shifted.min(axis=1, keepdims=True)
+        span = int(shifted.max()) + 1  # each angle's counts in a stretch of its own
+        shifted += np.arange(len(shifted))[:, None] * span
+        found = np.bincount(shifted.ravel(), minlength=len(shifted) * span)
+        counts[a : a + per] = found.reshape(len(shifted), span).max(axis=1) / keep
+    k = int(np.argmax(counts))  # (the first of equal counts, as the steep side is tried first)
+    best, best_count = float(angles[k]), counts[k]
     return best if best_count >= 0.6 * w else 0.0

@@ -33,7 +33,13 @@ from PIL import Image
 
 from digitnet.vision.components import Component, label
 from digitnet.vision.cuts import cut_candidates, is_wide
-from digitnet.vision.preprocess import NoDigitError, fit_to_mnist, otsu_threshold, stroke_width
+from digitnet.vision.preprocess import (
+    NoDigitError,
+    fit_to_mnist,
+    otsu_threshold,
+    percentile,
+    stroke_width,
+)
 from digitnet.vision.scale import (
     BLOCK,
     COARSE_SIDE,
@@ -106,7 +112,7 @@ def ink_mask(
     """(clean ink in [0, 1], mask) for ink intensity (H, W), the paper's level taken in
     blocks of ``block`` pixels; NoDigitError when blank."""
     clean = remove_background(np.asarray(ink, np.float64), block)
-    top = float(np.percentile(clean, 99.9)) if clean.size else 0.0
+    top = percentile(clean.ravel(), 99.9) if clean.size else 0.0
     if top < min_contrast:
         raise NoDigitError("no digits found")
     clean = np.clip(clean / top, 0, 1)
