@@ -58,7 +58,9 @@ LOW = 0.5  # fainter ink, down to this share of the threshold, joined to firm in
 FAINT = 0.12  # (but never fainter than this)
 FIRM_SHARE = 0.15  # ... where at least this share of what it joins is firm
 FAINT_TALL = 1.3  # ... and it is no taller than this many digit heights...
-FAINT_WIDE = 0.7  # ... nor wider than this (two digits joined by their faint edges are)
+FAINT_WIDE = 0.7  # ... nor wider than this (two digits joined by their faint edges are)...
+FAINT_WIDER = 1.1  # ... or than this where it is as tall as a digit (a wide 4; not an "=")
+FAINT_DIGIT = 0.6  # (as tall as a digit: this many digit heights)
 MAX_WIDTH = 2.0  # a digit is at most this many line heights wide (a wide 0 or 2 can be ~1.9)
 CUT_WIDTH = 1.2  # ...or this, if a cut through a component bounds it
 SURE = 0.7  # a digit read less sure than this from a wide component: look closer
@@ -136,7 +138,8 @@ def threshold(clean: np.ndarray, height: float | None = None) -> np.ndarray:
     counts = np.bincount(labels.ravel(), minlength=len(comps) + 1)
     strong = np.bincount(labels[firm], minlength=len(comps) + 1)
     small = np.array(
-        [False] + [c.height <= FAINT_TALL * height and c.width <= FAINT_WIDE * height
+        [False] + [c.height <= FAINT_TALL * height and (c.width <= FAINT_WIDE * height or (
+                    c.width <= FAINT_WIDER * height and c.height >= FAINT_DIGIT * height))
                    for c in comps]
     )  # fmt: skip
     whole = (strong >= FIRM_SHARE * counts) & small  # (label 0, the paper, is not small)
