@@ -108,3 +108,16 @@ def test_a_currency_sign_is_skipped(readers):
 def test_a_line_struck_through_the_number_leaves_its_digits_whole(readers, height, stroke):
     for number in ("4037", "75023"):  # (taken out with the line, the digits fell in halves)
         assert read_image(amount(number, height, stroke, struck=True), readers, 0.5).text == number
+
+
+@pytest.mark.parametrize(("height", "stroke"), [(40, 4), (60, 8), (120, 10)])
+def test_a_struck_number_with_wide_margins_is_read(readers, height, stroke):
+    # the line joins the digits into one piece shaped like a frame, crosses too little of
+    # the picture to be a ruled line across it, and a speck of dust is all else there is
+    for number in ("971", "4037"):
+        struck = amount(number, height, stroke, struck=True)
+        page = Image.new("RGB", (struck.width * 2, struck.height + height), "white")
+        page.paste(struck, (struck.width // 3, height // 2))
+        r = max(2, stroke // 2)
+        ImageDraw.Draw(page).ellipse([10, page.height - 10 - r, 10 + r, page.height - 10], "black")
+        assert read_image(page, readers, 0.5).text == number

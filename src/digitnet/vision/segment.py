@@ -61,6 +61,8 @@ FAINT_TALL = 1.3  # ... and it is no taller than this many digit heights...
 FAINT_WIDE = 0.7  # ... nor wider than this (two digits joined by their faint edges are)...
 FAINT_WIDER = 1.1  # ... or than this where it is as tall as a digit (a wide 4; not an "=")
 FAINT_DIGIT = 0.6  # (as tall as a digit: this many digit heights)
+JOINED_LOW = 0.5  # the height found is under this share of a frame's...
+JOINED_SHARE = 0.5  # ...and frames hold more than this share of the ink: a line joins the digits
 MAX_WIDTH = 2.0  # a digit is at most this many line heights wide (a wide 0 or 2 can be ~1.9)
 CUT_WIDTH = 1.2  # ...or this, if a cut through a component bounds it
 SURE = 0.7  # a digit read less sure than this from a wide component: look closer
@@ -208,10 +210,26 @@ def unruled(
     except NoDigitError:  # nothing but lines across the picture: they were the writing
         lines = np.zeros_like(mask)
         found = digit_components(mask)
-    lines |= rules(mask, min(found[2], hint))  # (all the mask: a box's sides meet its rules)
-    with contextlib.suppress(NoDigitError):
+    lines |= rules(mask, min(joined_height(found[1], found[2]), hint))  # (all the mask: a
+    with contextlib.suppress(NoDigitError):  # box's sides meet its rules)
         found = digit_components(mask & ~lines)
     return (lines, *found)
+
+
+def joined_height(comps: list[Component], height: float) -> float:
+    """The line height to find ruled lines by, from the components and the ``height``
+    found from those that are no frame: a frame's height where frames hold most of the
+    ink and the rest is much lower (a strike-through line or an underline that touches
+    every digit joins them all into one wide piece, which looks like a frame, and leaves
+    only specks to measure)."""
+    frames = [c for c in comps if is_frame(c)]
+    if not frames:
+        return height
+    tallest = max(c.height for c in frames)
+    framed = sum(c.area for c in frames)
+    if height < JOINED_LOW * tallest and framed > JOINED_SHARE * sum(c.area for c in comps):
+        return float(tallest)
+    return height
 
 
 def level_angle(comps: list[Component], labels: np.ndarray) -> float:
