@@ -121,3 +121,13 @@ def test_a_struck_number_with_wide_margins_is_read(readers, height, stroke):
         r = max(2, stroke // 2)
         ImageDraw.Draw(page).ellipse([10, page.height - 10 - r, 10 + r, page.height - 10], "black")
         assert read_image(page, readers, 0.5).text == number
+
+
+def test_a_sheet_on_a_dark_even_table_is_paper_not_a_drawing(readers):
+    # (a drawing's ground is black; a dark green table, evenly lit, is still a table)
+    number = draw_number("1990", 60, 8).convert("RGB")
+    sheet = Image.new("RGB", (number.width + 60, number.height + 40), (245, 245, 240))
+    sheet.paste(number, (30, 20))
+    table = Image.new("RGB", (sheet.width + 160, sheet.height + 160), (15, 28, 25))
+    table.paste(sheet.rotate(10, expand=True, fillcolor=(15, 28, 25)), (40, 40))
+    assert read_image(table, readers, 0.5).text == "1990"
