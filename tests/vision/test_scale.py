@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from digitnet.vision.preprocess import central, percentile, sheet, stroke_width
+from digitnet.vision.preprocess import central, convex_share, percentile, sheet, stroke_width
 from digitnet.vision.scale import (
     block_for,
     crossed,
@@ -218,3 +218,30 @@ def test_percentile_is_numpys(dtype):
         values = rng.random(rng.integers(1, 300)).astype(dtype)
         q = float(rng.choice([0, 10, 50, 60, 75, 99.9, 100, rng.uniform(0, 100)]))
         assert percentile(values, q) == float(np.percentile(values, q))
+
+
+def test_convex_share_of_a_sheet_and_of_a_sheet_joined_to_the_table():
+    rect = np.zeros((100, 150), bool)
+    rect[10:60, 20:120] = True
+    assert convex_share(rect) == 1.0
+    im = Image.new("L", (200, 200))
+    ImageDraw.Draw(im).polygon([(30, 20), (180, 40), (160, 150), (10, 120)], fill=1)
+    quad = np.asarray(im) > 0  # a sheet in perspective
+    assert convex_share(quad) > 0.97
+    joined = quad.copy()
+    joined[:60, :40] = True  # and a lit corner of the table beside it
+    assert convex_share(joined) < 0.9
+
+
+def test_a_lit_corner_of_the_table_is_not_taken_for_the_sheet():
+    grey = np.full((300, 400), 0.1)
+    im = Image.new("L", (400, 300))
+    ImageDraw.Draw(im).polygon([(80, 60), (360, 80), (350, 250), (70, 230)], fill=1)
+    paper = np.asarray(im) > 0
+    grey[:120, :120] = 0.35  # the lamp's light on the table, touching the sheet's corner
+    grey[paper] = 0.9
+    grey[paper & (np.arange(400) > 250)[None, :]] = 0.45  # a shadow across the sheet's end
+    found = sheet(grey)
+    assert found is not None
+    assert not found[:50, :50].any()  # (the lit table)
+    assert found[150, 300]  # (the shadowed end of the sheet)

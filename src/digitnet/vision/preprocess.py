@@ -41,7 +41,8 @@ CORNER = 20  # degrees: two edges meeting within this of a right angle are a cor
 SHEET_SOLID = 0.85  # and is mostly light: the writing on it covers under 15%
 SHEET_MIN = 40  # pixels: a sheet is at least this wide and high, so that its edges tell
 FLAT_DARK, FLAT = 0.04, 1 / 255  # a ground this black, most of it this even, is no table
-SHEET_TRIES = 3  # light levels tried, from Otsu's down towards the table's
+SHEET_TRIES = 3  # light levels tried, from Otsu's down towards the table's...
+SHEET_CONVEX = 0.95  # ...whose sheet fills this much of its convex hull (a sheet is convex)
 TARGET_STROKE = 3.0  # MNIST's strokes are about this wide in its 20×20 box
 STROKE_SHARE = 0.8  # the share of the difference from it that is worn away or grown
 MAX_STROKE_ROUNDS = 12
@@ -147,8 +148,9 @@ def sheet(grey: np.ndarray) -> np.ndarray | None:
     across, on a ground that is not flat black (a drawn picture). Light is above Otsu's
     threshold or, where a shadow falls across the sheet, above one of SHEET_TRIES lower
     levels towards the table's (the picture's border), if what is above Otsu's is solid
-    (a lower level would join a light digit's blurred halo into a blob): the largest
-    sheet found is taken."""
+    (a lower level would join a light digit's blurred halo into a blob), and the sheet
+    it finds is convex (not joined to a lit part of the table): the largest sheet found
+    is taken."""
     from digitnet.vision.scale import pool
 
     h, w = grey.shape
@@ -166,7 +168,10 @@ def sheet(grey: np.ndarray) -> np.ndarray | None:
         largest(small > top - k / SHEET_TRIES * max(0.0, top - table))
         for k in range(1, SHEET_TRIES)
     ]
-    found = [f for f in map(light_sheet, [first, *lower]) if f is not None]
+    found = [light_sheet(first)] + [  # (a lower level may join a lit part of the table)
+        f for f in map(light_sheet, lower) if f is not None and convex_share(f) >= SHEET_CONVEX
+    ]
+    found = [f for f in found if f is not None]
     if not found:
         return None
     filled = max(found, key=lambda f: int(f.sum()))  # all of it, shadowed parts too
@@ -193,6 +198,45 @@ def light_sheet(found: tuple[Component, np.ndarray] | None) -> np.ndarray | None
     if filled.mean() > 0.97 or not all(straight(e) for e in edges):
         return None  # (the whole picture, or a blob with a curved edge: a digit)
     return filled
+
+
+def convex_share(region: np.ndarray) -> float:
+    """The share of its convex hull that region (H, W) bool fills: 1 for a sheet of paper
+    (a four-sided shape, cut or not by the picture's edge), less for a sheet joined to a
+    lit part of the table beside it. The hull of each row's first and last pixels is the
+    region's; Andrew's monotone chain finds it."""
+    rows = np.flatnonzero(region.any(axis=1))
+    if len(rows) == 0:
+        return 0.0
+    first = region[rows].argmax(axis=1)
+    last = region.shape[1] - 1 - region[rows, ::-1].argmax(axis=1)
+    corners = set()  # each row's first and last pixels' outer corners
+    for y, a, b in zip(rows.tolist(), first.tolist(), last.tolist(), strict=True):
+        corners.update({(a, y), (a, y + 1), (b + 1, y), (b + 1, y + 1)})
+    points = sorted(corners)
+    if len(points) < 3:
+        return 1.0
+
+    def half(chain: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        out: list[tuple[int, int]] = []
+        for p in chain:
+            while (
+                len(out) >= 2
+                and (
+                    (out[-1][0] - out[-2][0]) * (p[1] - out[-2][1])
+                    - (out[-1][1] - out[-2][1]) * (p[0] - out[-2][0])
+                )
+                <= 0
+            ):
+                out.pop()
+            out.append(p)
+        return out[:-1]
+
+    hull = half(points) + half(points[::-1])
+    xs = np.array([p[0] for p in hull], np.float64)
+    ys = np.array([p[1] for p in hull], np.float64)
+    area = 0.5 * abs(float(xs @ np.roll(ys, -1) - ys @ np.roll(xs, -1)))  # the shoelace
+    return float(region.sum()) / area if area > 0 else 1.0
 
 
 def largest(light: np.ndarray) -> tuple[Component, np.ndarray] | None:
