@@ -131,3 +131,14 @@ def test_a_sheet_on_a_dark_even_table_is_paper_not_a_drawing(readers):
     table = Image.new("RGB", (sheet.width + 160, sheet.height + 160), (15, 28, 25))
     table.paste(sheet.rotate(10, expand=True, fillcolor=(15, 28, 25)), (40, 40))
     assert read_image(table, readers, 0.5).text == "1990"
+
+
+def test_a_small_sheet_on_a_table_is_paper(readers):
+    # (the sheet covers a sixth of the photo: the table around it is most of the picture)
+    number = draw_number("68", 60, 8).convert("RGB")
+    sheet = Image.new("RGB", (number.width + 40, number.height + 40), (245, 245, 240))
+    sheet.paste(number, (20, 20))
+    sheet = sheet.rotate(8, expand=True, fillcolor=(60, 110, 100))
+    table = Image.new("RGB", (sheet.width * 5 // 2, sheet.height * 5 // 2), (60, 110, 100))
+    table.paste(sheet, (sheet.width // 2, sheet.height // 2))
+    assert read_image(table, readers, 0.5).text == "68"
