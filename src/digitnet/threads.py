@@ -16,11 +16,15 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from threadpoolctl import ThreadpoolController
 
 USER_SETTINGS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 BIG_WORK = 50_000_000  # multiply-adds from which a product is worth every core
 
-_controller = None
+_controller: ThreadpoolController | None = None
 _tried = False
 
 
@@ -32,7 +36,7 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def controller():
+def controller() -> ThreadpoolController | None:
     """threadpoolctl's controller of the loaded BLAS libraries (made once: finding them
     takes milliseconds), or None without threadpoolctl or where the user chose a count."""
     global _controller, _tried
@@ -40,9 +44,9 @@ def controller():
         _tried = True
         if not any(os.environ.get(name) for name in USER_SETTINGS):
             try:
-                from threadpoolctl import ThreadpoolController
+                import threadpoolctl
 
-                _controller = ThreadpoolController()
+                _controller = threadpoolctl.ThreadpoolController()
             except Exception:  # (no threadpoolctl, or a library it cannot read)
                 _controller = None
     return _controller

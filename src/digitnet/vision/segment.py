@@ -58,9 +58,7 @@ LOW = 0.5  # fainter ink, down to this share of the threshold, joined to firm in
 FAINT = 0.12  # (but never fainter than this)
 FIRM_SHARE = 0.15  # ... where at least this share of what it joins is firm
 FAINT_TALL = 1.3  # ... and it is no taller than this many digit heights...
-FAINT_WIDE = 0.7  # ... nor wider than this (two digits joined by their faint edges are)...
-FAINT_WIDER = 1.1  # ... or than this where it is as tall as a digit (a wide 4; not an "=")
-FAINT_DIGIT = 0.6  # (as tall as a digit: this many digit heights)
+FAINT_WIDE = 0.7  # ... nor wider than this (two digits joined by their faint edges are)
 JOINED_LOW = 0.5  # the height found is under this share of a frame's...
 JOINED_SHARE = 0.5  # ...and frames hold more than this share of the ink: a line joins the digits
 MAX_WIDTH = 2.0  # a digit is at most this many line heights wide (a wide 0 or 2 can be ~1.9)
@@ -140,8 +138,7 @@ def threshold(clean: np.ndarray, height: float | None = None) -> np.ndarray:
     counts = np.bincount(labels.ravel(), minlength=len(comps) + 1)
     strong = np.bincount(labels[firm], minlength=len(comps) + 1)
     small = np.array(
-        [False] + [c.height <= FAINT_TALL * height and (c.width <= FAINT_WIDE * height or (
-                    c.width <= FAINT_WIDER * height and c.height >= FAINT_DIGIT * height))
+        [False] + [c.height <= FAINT_TALL * height and c.width <= FAINT_WIDE * height
                    for c in comps]
     )  # fmt: skip
     whole = (strong >= FIRM_SHARE * counts) & small  # (label 0, the paper, is not small)
@@ -210,8 +207,9 @@ def unruled(
     except NoDigitError:  # nothing but lines across the picture: they were the writing
         lines = np.zeros_like(mask)
         found = digit_components(mask)
-    lines |= rules(mask, min(joined_height(found[1], found[2]), hint))  # (all the mask: a
-    with contextlib.suppress(NoDigitError):  # box's sides meet its rules)
+    # (rules in all the mask: a box's sides meet its rules)
+    lines |= rules(mask, min(joined_height(found[1], found[2]), hint))
+    with contextlib.suppress(NoDigitError):
         found = digit_components(mask & ~lines)
     return (lines, *found)
 
