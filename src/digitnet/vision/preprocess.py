@@ -168,10 +168,12 @@ def sheet(grey: np.ndarray) -> np.ndarray | None:
         largest(small > top - k / SHEET_TRIES * max(0.0, top - table))
         for k in range(1, SHEET_TRIES)
     ]
-    found = [light_sheet(first)] + [  # (a lower level may join a lit part of the table)
-        f for f in map(light_sheet, lower) if f is not None and convex_share(f) >= SHEET_CONVEX
+    found = [light_sheet(first), *map(light_sheet, lower)]
+    found = [  # (a lower level may join a lit part of the table: not convex)
+        f
+        for k, f in enumerate(found)
+        if f is not None and (k == 0 or convex_share(f) >= SHEET_CONVEX)
     ]
-    found = [f for f in found if f is not None]
     if not found:
         return None
     filled = max(found, key=lambda f: int(f.sum()))  # all of it, shadowed parts too
