@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from digitnet.data import load
 from digitnet.vision import cuts
 from digitnet.vision.components import label
 from digitnet.vision.preprocess import ink_intensity
@@ -49,3 +51,22 @@ def test_lines_with_touching_digits_are_mostly_read_right(mnist):
     readers = load_readers()
     right = sum(read_image(line.image, readers, 0).text == line.text for line in lines)
     assert right >= 34  # (40 today) BENCHMARKS.md measures 500 lines of seed 0
+
+
+def test_a_one_touching_its_neighbour_is_cut_from_it(data_dir):
+    if not (data_dir / "usps" / "zip.train.gz").exists():
+        pytest.skip("USPS not in the data folder")
+    images, labels = load("usps", "validation", data_dir, allow_download=False)
+    rng = np.random.default_rng(0)
+    lines = [make_line(images, labels, rng) for _ in range(16)]
+    assert lines[15].text == "16"  # the 1 runs into the 6: one component 0.68 heights wide
+    assert read_image(lines[15].image, load_readers(), 0).text == "16"
+
+
+def test_two_pieces_side_by_side_are_not_read_as_one():
+    ink = np.zeros((60, 200))
+    ink[10:50, 20:26] = 1.0  # a bar, a wide gap, and another bar
+    ink[10:50, 80:86] = 1.0
+    found = candidates(ink)
+    widths = [(box[2] - box[0]) / found.height for *_, box, _, _ in found.spans]
+    assert len(found.crops) == 2 and max(widths) < 0.5  # each bar alone, never both in one

@@ -1,8 +1,8 @@
 """Where one digit of a line may end and the next begin: candidate cuts along x.
 
 The first look is cheap: the edges of the ink's connected components, and inside a
-component too wide to be one digit (digits that touch), the valleys of its column
-profile. Where digits overlap rather than touch, every column crosses both and there is
+component that may be more than one digit (digits that touch), the valleys of its
+column profile. Where digits overlap rather than touch, every column crosses both and there is
 no valley; so where the reader is unsure of what it read from a wide component, the
 line is looked at closer: that component is also cut every GRID line heights.
 """
@@ -15,13 +15,21 @@ import numpy as np
 
 from digitnet.vision.components import Component
 
-WIDE = 0.7  # a component wider than this (in line heights) may hold several digits
-GRID = 0.2  # a closer look cuts a wide component every GRID line heights
+WIDE = 0.5  # a component wider than this (in line heights) may hold several digits (a
+# 1 touching a 6 can be 0.6-0.7 wide)
+CLOSER = 0.7  # one wider than this is looked at closer where the reader is unsure (a
+# narrower one holds at most a digit and a 1, and a valley is where they meet)...
+GRID = 0.2  # ...and cut every GRID line heights
 
 
 def is_wide(c: Component, height: float) -> bool:
     """Whether component c may hold several digits, in a line ``height`` pixels high."""
     return c.width > WIDE * height
+
+
+def is_very_wide(c: Component, height: float) -> bool:
+    """Whether component c is worth a closer look, in a line ``height`` pixels high."""
+    return c.width > CLOSER * height
 
 
 def cut_candidates(

@@ -32,7 +32,7 @@ import numpy as np
 from PIL import Image
 
 from digitnet.vision.components import Component, label
-from digitnet.vision.cuts import cut_candidates, is_wide
+from digitnet.vision.cuts import cut_candidates, is_very_wide, is_wide
 from digitnet.vision.preprocess import (
     NoDigitError,
     fit_to_mnist,
@@ -71,7 +71,8 @@ SHORT = 0.55  # a piece shorter than this (in line heights) is likely a fragment
 SHORT_COST = 3.0  # ...and costs this much
 SHORT_ONE_COST = 1.5  # ...and this much more if it reads as a 1: any short bar does
 GAP = 0.12  # a piece with an empty gap of columns wider than this (line heights)...
-GAP_COST = 4.0  # ...is likely two digits, and costs this much
+GAP_COST = 4.0  # ...is likely two digits, and costs this much (and is not even read if
+# it spans several stretches: each of its parts is a candidate of its own)
 MARK_COST = 1.5  # reading a piece as a mark (no digit) costs this beside log p_not
 MARK_SHORT = 0.5  # a piece shorter than this (in line heights) is more likely a mark...
 MARK_SHORT_BONUS = 1.5  # ...by this much
@@ -376,7 +377,7 @@ def candidates(ink: np.ndarray, closer: bool = False) -> Candidates:
     after the first look's ``first``). NoDigitError if there are none."""
     line = prepare(ink)
     found = cut_line(line, cut_candidates(line.mask, line.comps, line.height))
-    wide = [c for c in line.comps if is_wide(c, line.height)] if closer else []
+    wide = [c for c in line.comps if is_very_wide(c, line.height)] if closer else []
     if wide:
         found = cut_line(line, cut_candidates(line.mask, line.comps, line.height, wide), found)
     return found
@@ -401,9 +402,11 @@ def cut_line(line: Prepared, cuts: list[int], before: Candidates | None = None) 
                 break  # (the next stretch is always a candidate: every path needs one)
             if j > i + 1 and (inner[i] or inner[j]) and width > CUT_WIDTH * height + 2:
                 continue
-            found = cut_piece(line, a, cuts[j], crops, inks)
+            found = cut_piece(line, a, cuts[j], crops, inks, gapped=j == i + 1)
             if found is None:
                 empty[i] |= j == i + 1
+                continue
+            if found[2] is None:  # two pieces side by side: each is read on its own
                 continue
             spans.append((i, j, *found))
     if not crops:
@@ -414,6 +417,7 @@ def cut_line(line: Prepared, cuts: list[int], before: Candidates | None = None) 
         v[2]
         for k, v in inks.items()
         if v is not None
+        and v[2] is not None
         and all(spans_of[label] == (a, b) for label, a, b in k[1])
         and one_mark([spans_of[label] for label in k[0]] + [(a, b) for _, a, b in k[1]])
     }
@@ -430,11 +434,13 @@ def one_mark(spans: list[tuple[int, int]]) -> bool:
 
 
 def cut_piece(
-    line: Prepared, a: int, b: int, crops: list[np.ndarray], inks: dict
-) -> tuple[tuple[int, int, int, int], float, int] | None:
+    line: Prepared, a: int, b: int, crops: list[np.ndarray], inks: dict, gapped: bool = True
+) -> tuple[tuple[int, int, int, int], float, int | None] | None:
     """Stretch [a, b) of the line as (box in the input image, widest inner gap in line
     heights, index of its crop in ``crops``), its crop appended to ``crops`` unless a
-    stretch with the same ink was cut before (``inks``); None if it holds no ink."""
+    stretch with the same ink was cut before (``inks``); None if it holds no ink.
+    Unless ``gapped``, ink with an empty gap wider than GAP inside is not cut out (the
+    index is None): it is two pieces, and each is a candidate on its own."""
     owned, wide = members(line.comps, line.height, a, b)
     key = (  # the ink of a stretch is its components, the wide ones clipped to [a, b)
         tuple(c.label for c in owned),
@@ -444,11 +450,18 @@ def cut_piece(
         found = piece(line.clean, line.labels, owned, wide, a, b)
         if found is None:
             inks[key] = None
-        else:
-            ink, box, gap = found
-            crops.append(fit_to_mnist(ink))
-            box = unrotate_box(box, *line.turn) if line.turn else box
-            inks[key] = (box, gap / line.height, len(crops) - 1)
+            return None
+        ink, box, gap = found
+        box = unrotate_box(box, *line.turn) if line.turn else box
+        inks[key] = (box, gap / line.height, None)
+        if not gapped and gap / line.height > GAP:
+            return inks[key]
+    elif inks[key] is None or inks[key][2] is not None or not gapped:
+        return inks[key]
+    else:  # left uncut before; wanted now (rare: it was cut short by a wide component)
+        ink = piece(line.clean, line.labels, owned, wide, a, b)[0]
+    crops.append(fit_to_mnist(ink))
+    inks[key] = (*inks[key][:2], len(crops) - 1)
     return inks[key]
 
 
@@ -487,7 +500,7 @@ def unsure_components(
     cut at)."""
     out = []
     for c in line.comps:
-        if not is_wide(c, line.height):
+        if not is_very_wide(c, line.height):
             continue
         under = [
             k
