@@ -2,9 +2,10 @@
 
 The first look is cheap: the edges of the ink's connected components, and inside a
 component that may be more than one digit (digits that touch), the valleys of its
-column profile. Where digits overlap rather than touch, every column crosses both and there is
-no valley; so where the reader is unsure of what it read from a wide component, the
-line is looked at closer: that component is also cut every GRID line heights.
+column profile. Where digits overlap rather than touch, every column crosses both and
+there is no valley; so where the reader is unsure of what it read from a very wide
+component, the line is looked at closer: that component is also cut every GRID line
+heights.
 """
 
 from __future__ import annotations

@@ -458,7 +458,7 @@ def cut_piece(
             return inks[key]
     elif inks[key] is None or inks[key][2] is not None or not gapped:
         return inks[key]
-    else:  # left uncut before; wanted now (rare: it was cut short by a wide component)
+    else:  # met before in a longer stretch (one with an empty end), left uncut there
         ink = piece(line.clean, line.labels, owned, wide, a, b)[0]
     crops.append(fit_to_mnist(ink))
     inks[key] = (*inks[key][:2], len(crops) - 1)
