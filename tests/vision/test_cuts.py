@@ -53,14 +53,39 @@ def test_lines_with_touching_digits_are_mostly_read_right(mnist):
     assert right >= 34  # (40 today) BENCHMARKS.md measures 500 lines of seed 0
 
 
-def test_a_one_touching_its_neighbour_is_cut_from_it(data_dir):
+@pytest.fixture(scope="module")
+def usps_lines(data_dir):
+    """The first 18 lines of USPS validation digits that make_line draws from seed 0."""
     if not (data_dir / "usps" / "zip.train.gz").exists():
         pytest.skip("USPS not in the data folder")
     images, labels = load("usps", "validation", data_dir, allow_download=False)
     rng = np.random.default_rng(0)
-    lines = [make_line(images, labels, rng) for _ in range(16)]
-    assert lines[15].text == "16"  # the 1 runs into the 6: one component 0.68 heights wide
-    assert read_image(lines[15].image, load_readers(), 0).text == "16"
+    return [make_line(images, labels, rng) for _ in range(18)]
+
+
+def test_a_one_touching_its_neighbour_is_cut_from_it(usps_lines):
+    line = usps_lines[15]
+    assert line.text == "16"  # the 1 runs into the 6: one component 0.68 heights wide
+    assert read_image(line.image, load_readers(), 0).text == "16"
+
+
+def test_two_ones_run_together_are_read_as_two(usps_lines):
+    line = usps_lines[17]
+    assert line.text == "11"  # one component 0.33 heights wide: a thick 1's width
+    assert read_image(line.image, load_readers(), 0).text == "11"
+
+
+def test_two_strokes_are_found_where_their_ink_only_brushes():
+    own = np.zeros((40, 14), bool)
+    own[:, 0:6] = own[:, 8:14] = True  # two bars...
+    own[18:22, 6:8] = True  # ...that touch at the middle
+    clean = own * 1.0
+    assert cuts.two_strokes(clean, own, 40.0) in (6, 7)
+    assert cuts.two_strokes(np.ones((40, 14)), np.ones((40, 14), bool), 40.0) is None  # one
+    short = own.copy()
+    short[:20, 8:14] = False  # a bar and a short stub: no second stroke
+    assert cuts.two_strokes(short * 1.0, short, 40.0) is None
+    assert cuts.two_strokes(clean, own, 100.0) is None  # in taller writing: one stroke
 
 
 def test_two_pieces_side_by_side_are_not_read_as_one():

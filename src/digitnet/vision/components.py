@@ -18,7 +18,8 @@ import numpy as np
 @dataclass
 class Component:
     """One blob of ink: its box (x0, y0, x1, y1: x1/y1 exclusive), pixel count, and the
-    centre of its columns."""
+    centre of its columns; ``split``: a column (from x0) where it may be two strokes side
+    by side, if the reader found one (:func:`digitnet.vision.cuts.two_strokes`)."""
 
     label: int
     x0: int
@@ -26,6 +27,7 @@ class Component:
     x1: int
     y1: int
     area: int
+    split: int | None = None
 
     @property
     def width(self) -> int:

@@ -32,7 +32,7 @@ import numpy as np
 from PIL import Image
 
 from digitnet.vision.components import Component, label
-from digitnet.vision.cuts import cut_candidates, is_very_wide, is_wide
+from digitnet.vision.cuts import cut_candidates, is_very_wide, is_wide, two_strokes
 from digitnet.vision.preprocess import (
     NoDigitError,
     fit_to_mnist,
@@ -344,6 +344,9 @@ def prepare(ink: np.ndarray) -> Prepared:
         clean = rotate(clean, angle)
         mask = threshold(clean, height)
         labels, comps, height = digit_components(mask)
+    for c in comps:
+        box = (slice(c.y0, c.y1), slice(c.x0, c.x1))
+        c.split = two_strokes(clean[box], labels[box] == c.label, height)
     return Prepared(clean, mask, labels, comps, height, turn, scale)
 
 
