@@ -95,3 +95,14 @@ def test_two_pieces_side_by_side_are_not_read_as_one():
     found = candidates(ink)
     widths = [(box[2] - box[0]) / found.height for *_, box, _, _ in found.spans]
     assert len(found.crops) == 2 and max(widths) < 0.5  # each bar alone, never both in one
+
+
+def test_a_narrow_six_is_not_cut_as_two_ones(mnist):
+    from digitnet.vision.world import make_world_line
+
+    images, labels = mnist["test"]
+    rng = np.random.default_rng(5)
+    line = [make_world_line(images, labels, rng, "camera") for _ in range(45)][44]
+    assert line.text == "5635365"  # the last 6 is a narrow "(" with a small loop: its
+    # stem and the loop's side are two strokes, but the loop's is not a 1's height
+    assert read_image(line.image, load_readers(), 0).text == "5635365"
