@@ -9,8 +9,9 @@ import pytest
 from PIL import Image, ImageDraw
 
 from digitnet import cli
-from digitnet.vision.preprocess import NoDigitError
+from digitnet.vision.preprocess import NoDigitError, ink_intensity
 from digitnet.vision.read import default_model_path, load_reader, read_image
+from digitnet.vision.segment import read_line
 from digitnet.vision.synth import make_line
 
 
@@ -261,3 +262,26 @@ def test_any_size_reads_the_same(reader, mnist, height):
     scale = height / 56  # mnist_line draws digits about 56 pixels high
     big = small.resize((round(small.width * scale), round(small.height * scale)), Image.BILINEAR)
     assert read_image(big, reader, threshold=0).text == read_image(small, reader, 0).text
+
+
+def test_pieces_the_first_reader_finds_surely_no_digit_are_not_read_again(mnist):
+    from digitnet.nn.ensemble import Ensemble
+    from digitnet.vision.read import load_readers, worth_a_second_look
+    from digitnet.vision.segment import candidates
+
+    images, labels = mnist["test"]
+    rng = np.random.default_rng(3)
+    lines = [make_line(images, labels, rng, digits=6) for _ in range(4)]
+    crops = np.concatenate([candidates(ink_intensity(line.image)).crops for line in lines])
+    x = crops.reshape(len(crops), 784)
+    readers = load_readers()
+    first = Ensemble(readers.models[:1]).predict_proba(x)
+    again = worth_a_second_look(first)
+    assert 0.2 < again.mean() < 0.8  # many pieces of a line are fragments and pairs
+    got, mean = readers.predict_proba(x), Ensemble(readers.models).predict_proba(x)
+    np.testing.assert_allclose(got[~again], first[~again], atol=1e-6)
+    np.testing.assert_allclose(got[again], mean[again], atol=1e-6)
+    everyone = Ensemble(readers.models).predict_proba
+    for line in lines:  # and the lines read the same
+        ink = ink_intensity(line.image)
+        assert read_line(ink, readers.predict_proba, 0).text == read_line(ink, everyone, 0).text

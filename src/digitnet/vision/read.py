@@ -22,6 +22,7 @@ from digitnet.vision.preprocess import NoDigitError, ink_intensity, open_image
 from digitnet.vision.segment import Reading, read_line
 
 DEFAULT_MODEL = "reader.safetensors"
+SURELY_NOT = 0.98  # the first reader's "not a digit" share from which the others are not asked
 
 
 def default_model_path() -> Path:
@@ -36,9 +37,20 @@ def default_model_paths() -> list[Path]:
 
 
 def load_readers(paths: Sequence[str | Path] | None = None) -> Ensemble:
-    """The networks of ``paths`` (default: the shipped readers), read as one."""
+    """The networks of ``paths`` (default: the shipped readers), read as one: the first
+    reads every piece a line is cut into, and the others only the pieces it does not
+    find surely no digit (:func:`worth_a_second_look`)."""
     paths = list(paths) if paths else default_model_paths()
-    return Ensemble([load_reader(p).model for p in paths])
+    return Ensemble([load_reader(p).model for p in paths], screen=worth_a_second_look)
+
+
+def worth_a_second_look(probs: np.ndarray) -> np.ndarray:
+    """Which pieces (K,) the other readers should read too, from the first reader's ten
+    outputs (K, 10): those it does not call "not a digit" with a share of at least
+    SURELY_NOT. Its "not a digit" share p_not was folded into the ten outputs as p_not /
+    10 each, so ten times the lowest output bounds it from above. Most pieces cut from a
+    line are fragments, pairs and marks that every reader rejects; asking one is enough."""
+    return 10 * probs.min(axis=1) < SURELY_NOT
 
 
 def load_reader(path: str | Path | None = None):
