@@ -209,9 +209,11 @@ def unruled(
         lines = np.zeros_like(mask)
         found = digit_components(mask)
     # (rules in all the mask: a box's sides meet its rules)
-    lines |= rules(mask, min(joined_height(found[1], found[2]), hint))
-    with contextlib.suppress(NoDigitError):
-        found = digit_components(mask & ~lines)
+    more = rules(mask, min(joined_height(found[1], found[2]), hint)) & ~lines
+    if more.any():
+        lines |= more
+        with contextlib.suppress(NoDigitError):
+            found = digit_components(mask & ~lines)
     return (lines, *found)
 
 
