@@ -106,3 +106,15 @@ def test_a_narrow_six_is_not_cut_as_two_ones(mnist):
     assert line.text == "5635365"  # the last 6 is a narrow "(" with a small loop: its
     # stem and the loop's side are two strokes, but the loop's is not a 1's height
     assert read_image(line.image, load_readers(), 0).text == "5635365"
+
+
+def test_a_blot_at_the_pictures_edge_does_not_set_the_line_height():
+    from digitnet.vision.segment import digit_components
+
+    mask = np.zeros((120, 300), bool)
+    for x in (20, 70, 120):  # three digits' strokes, 30 pixels high
+        mask[40:70, x : x + 4] = True
+        mask[40:44, x : x + 15] = True
+    mask[10:120, 250:300] = True  # a shadow at the right edge, over three times as tall
+    assert digit_components(mask)[2] == 30
+    assert digit_components(mask[40:70, 20:135])[2] == 30  # a tight crop: all at the edge

@@ -53,6 +53,7 @@ from digitnet.vision.scale import (
 
 Classifier = Callable[[np.ndarray], np.ndarray]  # (N, 784) float32 -> (N, 10) scores
 
+EDGE_TALL = 1.5  # a piece at the picture's edge this much taller than the rest is no digit
 FIRM = 0.25  # ink is at least this dark (of the darkest) where Otsu's threshold is lower
 LOW = 0.5  # fainter ink, down to this share of the threshold, joined to firm ink is ink
 FAINT = 0.12  # (but never fainter than this)
@@ -149,10 +150,8 @@ def threshold(clean: np.ndarray, height: float | None = None) -> np.ndarray:
 def is_edge_line(c: Component, shape: tuple[int, int]) -> bool:
     """Whether component c is a long thin line reaching the image's edge (a paper's edge or
     a shadow's, a ruled line turned with the photo), not writing."""
-    h, w = shape
-    touches = c.x0 == 0 or c.y0 == 0 or c.x1 == w or c.y1 == h
     fill = c.area / max(c.width * c.height, 1)
-    return touches and fill < 0.12 and max(c.width, c.height) >= 0.5 * max(h, w)
+    return touches_edge(c, shape) and fill < 0.12 and max(c.width, c.height) >= 0.5 * max(shape)
 
 
 def digit_components(mask: np.ndarray) -> tuple[np.ndarray, list[Component], float]:
@@ -163,12 +162,22 @@ def digit_components(mask: np.ndarray) -> tuple[np.ndarray, list[Component], flo
         raise NoDigitError("no digits found")
     # a frame (a box around the number, a ruled line) is no digit: its height misleads
     digits = [c for c in comps if not is_frame(c)] or comps
+    # nor is a blot at the picture's edge much taller than the rest (a shadow, the table)
+    inside = [c for c in digits if not touches_edge(c, mask.shape)]
+    if inside:
+        top = max(c.height for c in inside)
+        digits = [c for c in digits if c.height <= EDGE_TALL * top or c in inside]
     tallest = max(c.height for c in digits)
     keep = [c for c in comps if max(c.height, c.width) >= 0.25 * tallest and c.area >= 4]
     if not keep:
         raise NoDigitError("no digits found")
     tall = [c.height for c in digits if c.height >= 0.5 * tallest]
     return labels, keep, float(np.median(tall))
+
+
+def touches_edge(c: Component, shape: tuple[int, int]) -> bool:
+    """Whether component c reaches an edge of a picture of ``shape`` (H, W)."""
+    return c.x0 == 0 or c.y0 == 0 or c.x1 == shape[1] or c.y1 == shape[0]
 
 
 def is_frame(c: Component) -> bool:
