@@ -14,8 +14,8 @@ fits in the processor's cache, and each step after it would read it back from me
 
 A ``screen`` reads in two stages (a cascade): the first network reads every input, and
 the others only those that the screen, shown the first network's outputs, asks them to
-read; the rest keep the first network's outputs. Reading a line, most pieces cut out are
-surely no digit to any of the networks, and asking one of them is enough.
+read; the rest keep the first network's outputs. Reading a line, about half the pieces cut
+out are surely no digit to every network, and asking one of them is enough.
 """
 
 from __future__ import annotations

@@ -163,10 +163,10 @@ def digit_components(mask: np.ndarray) -> tuple[np.ndarray, list[Component], flo
     # a frame (a box around the number, a ruled line) is no digit: its height misleads
     digits = [c for c in comps if not is_frame(c)] or comps
     # nor is a blot at the picture's edge much taller than the rest (a shadow, the table)
-    inside = [c for c in digits if not touches_edge(c, mask.shape)]
+    inside = [c.height for c in digits if not touches_edge(c, mask.shape)]
     if inside:
-        top = max(c.height for c in inside)
-        digits = [c for c in digits if c.height <= EDGE_TALL * top or c in inside]
+        top = EDGE_TALL * max(inside)
+        digits = [c for c in digits if c.height <= top or not touches_edge(c, mask.shape)]
     tallest = max(c.height for c in digits)
     keep = [c for c in comps if max(c.height, c.width) >= 0.25 * tallest and c.area >= 4]
     if not keep:
