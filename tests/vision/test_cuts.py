@@ -118,3 +118,6 @@ def test_a_blot_at_the_pictures_edge_does_not_set_the_line_height():
     mask[10:120, 250:300] = True  # a shadow at the right edge, over three times as tall
     assert digit_components(mask)[2] == 30
     assert digit_components(mask[40:70, 20:135])[2] == 30  # a tight crop: all at the edge
+    tight = mask[40:70, 20:135].copy()
+    tight[12:14, 60:62] = True  # and a speck inside it: no digit is taken for a blot
+    assert digit_components(tight)[2] == 30

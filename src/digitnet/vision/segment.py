@@ -54,6 +54,7 @@ from digitnet.vision.scale import (
 Classifier = Callable[[np.ndarray], np.ndarray]  # (N, 784) float32 -> (N, 10) scores
 
 EDGE_TALL = 1.5  # a piece at the picture's edge this much taller than the rest is no digit
+EDGE_SPECK = 0.25  # ... unless the rest is all specks under this share of its height
 FIRM = 0.25  # ink is at least this dark (of the darkest) where Otsu's threshold is lower
 LOW = 0.5  # fainter ink, down to this share of the threshold, joined to firm ink is ink
 FAINT = 0.12  # (but never fainter than this)
@@ -162,9 +163,10 @@ def digit_components(mask: np.ndarray) -> tuple[np.ndarray, list[Component], flo
         raise NoDigitError("no digits found")
     # a frame (a box around the number, a ruled line) is no digit: its height misleads
     digits = [c for c in comps if not is_frame(c)] or comps
-    # nor is a blot at the picture's edge much taller than the rest (a shadow, the table)
+    # nor is a blot at the picture's edge much taller than the rest (a shadow, the table),
+    # where the rest holds more than specks (in a tight crop every digit meets an edge)
     inside = [c.height for c in digits if not touches_edge(c, mask.shape)]
-    if inside:
+    if inside and max(inside) >= EDGE_SPECK * max(c.height for c in digits):
         top = EDGE_TALL * max(inside)
         digits = [c for c in digits if c.height <= top or not touches_edge(c, mask.shape)]
     tallest = max(c.height for c in digits)
