@@ -121,3 +121,16 @@ def test_a_blot_at_the_pictures_edge_does_not_set_the_line_height():
     tight = mask[40:70, 20:135].copy()
     tight[12:14, 60:62] = True  # and a speck inside it: no digit is taken for a blot
     assert digit_components(tight)[2] == 30
+
+
+def test_the_stroke_width_is_measured_on_a_digit_not_on_a_shadow(mnist):
+    from digitnet.vision.segment import writing_size
+    from digitnet.vision.world import make_world_line
+
+    images, labels = mnist["test"]
+    rng = np.random.default_rng(2)
+    line = [make_world_line(images, labels, rng) for _ in range(32)][31]
+    assert line.text == "342"  # thin green digits, 34 pixels high, a dark shadow at the
+    # left edge twice as tall: the strokes were measured on the shadow (17 pixels)
+    height, stroke = writing_size(ink_intensity(line.image))
+    assert 30 <= height <= 40 and stroke < 5

@@ -198,7 +198,8 @@ def writing_size(ink: np.ndarray) -> tuple[float, float]:
     if abs(ruled) >= 0.5:
         mask = rotate(mask.astype(np.float32), ruled) > 0.5
     _, comps, first = unruled(mask)[1:]
-    c = max(comps, key=lambda c: c.height)
+    written = [c for c in comps if c.height <= EDGE_TALL * first] or comps  # (no blot)
+    c = max(written, key=lambda c: c.height)
     y0, y1, x0, x1 = (v * factor for v in (c.y0, c.y1, c.x0, c.x1))
     region = ink[y0:y1, x0:x1] - float(np.median(ink))
     width = stroke_width(region > otsu_threshold(np.clip(region, 0, 1))) if region.size else 1.0
