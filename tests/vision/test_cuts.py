@@ -134,3 +134,29 @@ def test_the_stroke_width_is_measured_on_a_digit_not_on_a_shadow(mnist):
     # left edge twice as tall: the strokes were measured on the shadow (17 pixels)
     height, stroke = writing_size(ink_intensity(line.image))
     assert 30 <= height <= 40 and stroke < 5
+
+
+def test_firm_pieces_of_a_lightly_pressed_stroke_join_again():
+    from digitnet.vision.segment import bridged
+
+    mask = np.zeros((40, 60), bool)
+    mask[5:15, 10:12] = mask[17:25, 10:12] = True  # a stroke, two rows missing
+    faint = mask.copy()
+    faint[5:25, 10:12] = True  # where the pen pressed lightly: faint, not firm
+    faint[:, 30:] = True  # a faint printed pattern, touching...
+    mask[5:20, 28:30] = True  # ...another stroke
+    out = bridged(mask, faint, 2)
+    assert out[15:17, 10:12].all()  # the gap closed
+    assert out[5:20, 30:32].all() and not out[:, 32:].any()  # the pattern gives a rim
+    assert not out[:, 13:27].any()  # and no ink where there was none
+
+
+def test_a_four_whose_stem_is_faint_keeps_its_stem(mnist):
+    from digitnet.vision.world import make_world_line
+
+    images, labels = mnist["test"]
+    rng = np.random.default_rng(1)
+    line = [make_world_line(images, labels, rng, "pen") for _ in range(25)][24]
+    assert line.text == "49"  # the pen pressed lightly on the 4's stem: only some of
+    # it is firm, and the 4 (bar, stem and arm) is too wide to be taken whole when faint
+    assert read_image(line.image, load_readers(), 0).text == "49"

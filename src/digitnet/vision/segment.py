@@ -61,6 +61,9 @@ FAINT = 0.12  # (but never fainter than this)
 FIRM_SHARE = 0.15  # ... where at least this share of what it joins is firm
 FAINT_TALL = 1.3  # ... and it is no taller than this many digit heights...
 FAINT_WIDE = 0.7  # ... nor wider than this (two digits joined by their faint edges are)
+BRIDGE_PIECE = 0.3  # firm pieces smaller than this many digit heights (crumbs of a stroke)...
+BRIDGE = 2  # ... grow this many pixels into the faint ink they lie in...
+BRIDGE_WIDE = 1.4  # ... where that is no wider than this many digit heights (no grid)
 JOINED_LOW = 0.5  # the height found is under this share of a frame's...
 JOINED_SHARE = 0.5  # ...and frames hold more than this share of the ink: a line joins the digits
 MAX_WIDTH = 2.0  # a digit is at most this many line heights wide (a wide 0 or 2 can be ~1.9)
@@ -130,7 +133,9 @@ def threshold(clean: np.ndarray, height: float | None = None) -> np.ndarray:
     of it) joined to such ink, where at least FIRM_SHARE of what it joins is firm and it
     is no larger than a digit: a stroke that fades where the pen pressed lightly stays
     whole, but a faint printed pattern, grid or box that touches the writing does not
-    join it."""
+    join it. Where such faint ink is not taken whole (a 4 whose stem faded is too wide:
+    its bar and arm make it wide), the crumbs of firm ink in it (under BRIDGE_PIECE of a
+    digit) grow BRIDGE pixels into it and rejoin their stroke (:func:`bridged`)."""
     level = max(otsu_threshold(clean), FIRM)
     firm = clean > level
     if height is None:
@@ -145,7 +150,31 @@ def threshold(clean: np.ndarray, height: float | None = None) -> np.ndarray:
                    for c in comps]
     )  # fmt: skip
     whole = (strong >= FIRM_SHARE * counts) & small  # (label 0, the paper, is not small)
-    return firm | whole[labels]
+    digit_sized = np.array(
+        [False] + [c.height <= FAINT_TALL * height and c.width <= BRIDGE_WIDE * height
+                   for c in comps]
+    )  # fmt: skip
+    mask = firm | whole[labels]
+    pieces, found = label(mask)
+    crumbs = np.array([False] + [max(c.height, c.width) < BRIDGE_PIECE * height for c in found])
+    if not crumbs.any():
+        return mask
+    return mask | bridged(crumbs[pieces], digit_sized[labels] & ~mask, BRIDGE)
+
+
+def bridged(mask: np.ndarray, faint: np.ndarray, steps: int) -> np.ndarray:
+    """mask (H, W) bool grown ``steps`` pixels (four neighbours a step) into ``faint``
+    (H, W) bool: where the pen pressed lightly, a stroke's firm pieces a pixel or two
+    apart join again, while a faint pattern touching the writing gives it only a rim."""
+    out = mask.copy()
+    for _ in range(steps):
+        grown = out.copy()
+        grown[1:] |= out[:-1]
+        grown[:-1] |= out[1:]
+        grown[:, 1:] |= out[:, :-1]
+        grown[:, :-1] |= out[:, 1:]
+        out = grown & (faint | mask)
+    return out
 
 
 def is_edge_line(c: Component, shape: tuple[int, int]) -> bool:
