@@ -133,8 +133,8 @@ def threshold(clean: np.ndarray, height: float | None = None) -> np.ndarray:
     of it) joined to such ink, where at least FIRM_SHARE of what it joins is firm and it
     is no larger than a digit: a stroke that fades where the pen pressed lightly stays
     whole, but a faint printed pattern, grid or box that touches the writing does not
-    join it. Where such faint ink is not taken whole (a 4 whose stem faded is too wide:
-    its bar and arm make it wide), the crumbs of firm ink in it (under BRIDGE_PIECE of a
+    join it. Where such faint ink is not taken whole (a 4 whose stem faded: its bar and
+    arm make the faint 4 too wide), the crumbs of firm ink in it (under BRIDGE_PIECE of a
     digit) grow BRIDGE pixels into it and rejoin their stroke (:func:`bridged`)."""
     level = max(otsu_threshold(clean), FIRM)
     firm = clean > level
