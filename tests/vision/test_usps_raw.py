@@ -47,3 +47,24 @@ def test_lines_of_usps_digits_cropped_tight_are_read(usps_validation, zoom):
         img = img.resize((img.width * zoom, img.height * zoom), Image.BILINEAR)
         right += read_image(img, readers, 0).text == "".join(str(labels[k]) for k in picks)
     assert right >= 34  # (37 and 36 of 40; 4 and 9 when such stems were taken for a grid)
+
+
+def test_tall_digits_of_a_tight_line_are_not_taken_for_blots(data_dir):
+    import gzip
+
+    path = data_dir / "usps" / "zip.train.gz"
+    if not path.exists():
+        pytest.skip("USPS not in the data folder")
+    images, labels = parse_usps(gzip.decompress(path.read_bytes()))
+    images, labels = images[-1000:], labels[-1000:]  # the validation split, as the benchmark
+    rng = np.random.default_rng(0)
+    lines = []
+    for _ in range(56):
+        picks = rng.integers(0, len(images), int(rng.integers(3, 9)))
+        row = np.hstack([images[k] for k in picks])
+        img = Image.fromarray((255 - row * 255).astype(np.uint8))
+        lines.append((img.resize((img.width * 2, img.height * 2), Image.BILINEAR), picks))
+    readers = load_readers()
+    for img, picks in (lines[53], lines[55]):  # "340" and "4113323": digits that run from
+        # the top to the bottom of the picture beside smaller ones that touch no edge
+        assert read_image(img, readers, 0).text == "".join(str(labels[k]) for k in picks)

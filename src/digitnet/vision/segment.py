@@ -193,11 +193,12 @@ def digit_components(mask: np.ndarray) -> tuple[np.ndarray, list[Component], flo
     # a frame (a box around the number, a ruled line) is no digit: its height misleads
     digits = [c for c in comps if not is_frame(c)] or comps
     # nor is a blot at the picture's edge much taller than the rest (a shadow, the table),
-    # where the rest holds more than specks (in a tight crop every digit meets an edge)
-    inside = [c.height for c in digits if not touches_edge(c, mask.shape)]
+    # where the rest holds more than specks (a digit from the top to the bottom of a line
+    # cropped tight is of the rest)
+    inside = [c.height for c in digits if not at_edge(c, mask.shape)]
     if inside and max(inside) >= EDGE_SPECK * max(c.height for c in digits):
         top = EDGE_TALL * max(inside)
-        digits = [c for c in digits if c.height <= top or not touches_edge(c, mask.shape)]
+        digits = [c for c in digits if c.height <= top or not at_edge(c, mask.shape)]
     tallest = max(c.height for c in digits)
     keep = [c for c in comps if max(c.height, c.width) >= 0.25 * tallest and c.area >= 4]
     if not keep:
@@ -209,6 +210,12 @@ def digit_components(mask: np.ndarray) -> tuple[np.ndarray, list[Component], flo
 def touches_edge(c: Component, shape: tuple[int, int]) -> bool:
     """Whether component c reaches an edge of a picture of ``shape`` (H, W)."""
     return c.x0 == 0 or c.y0 == 0 or c.x1 == shape[1] or c.y1 == shape[0]
+
+
+def at_edge(c: Component, shape: tuple[int, int]) -> bool:
+    """Whether component c reaches an edge of a picture of ``shape`` (H, W) without
+    spanning it from top to bottom (as every digit of a line cropped tight does)."""
+    return touches_edge(c, shape) and not (c.y0 == 0 and c.y1 == shape[0])
 
 
 def is_frame(c: Component) -> bool:
