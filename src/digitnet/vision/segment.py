@@ -36,6 +36,7 @@ from digitnet.vision.cuts import cut_candidates, is_very_wide, is_wide, two_stro
 from digitnet.vision.preprocess import (
     NoDigitError,
     fit_to_mnist,
+    morph,
     otsu_threshold,
     percentile,
     stroke_width,
@@ -150,15 +151,15 @@ def threshold(clean: np.ndarray, height: float | None = None) -> np.ndarray:
                    for c in comps]
     )  # fmt: skip
     whole = (strong >= FIRM_SHARE * counts) & small  # (label 0, the paper, is not small)
-    digit_sized = np.array(
-        [False] + [c.height <= FAINT_TALL * height and c.width <= BRIDGE_WIDE * height
-                   for c in comps]
-    )  # fmt: skip
     mask = firm | whole[labels]
     pieces, found = label(mask)
     crumbs = np.array([False] + [max(c.height, c.width) < BRIDGE_PIECE * height for c in found])
     if not crumbs.any():
         return mask
+    digit_sized = np.array(
+        [False] + [c.height <= FAINT_TALL * height and c.width <= BRIDGE_WIDE * height
+                   for c in comps]
+    )  # fmt: skip
     return mask | bridged(crumbs[pieces], digit_sized[labels] & ~mask, BRIDGE)
 
 
@@ -166,14 +167,10 @@ def bridged(mask: np.ndarray, faint: np.ndarray, steps: int) -> np.ndarray:
     """mask (H, W) bool grown ``steps`` pixels (four neighbours a step) into ``faint``
     (H, W) bool: where the pen pressed lightly, a stroke's firm pieces a pixel or two
     apart join again, while a faint pattern touching the writing gives it only a rim."""
-    out = mask.copy()
+    allowed = faint | mask
+    out = mask
     for _ in range(steps):
-        grown = out.copy()
-        grown[1:] |= out[:-1]
-        grown[:-1] |= out[1:]
-        grown[:, 1:] |= out[:, :-1]
-        grown[:, :-1] |= out[:, 1:]
-        out = grown & (faint | mask)
+        out = morph(out, 1) & allowed
     return out
 
 
