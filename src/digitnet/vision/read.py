@@ -19,7 +19,7 @@ from PIL import Image, ImageDraw
 from digitnet.errors import DigitnetError
 from digitnet.nn.ensemble import Ensemble
 from digitnet.vision.preprocess import NoDigitError, ink_intensity, open_image
-from digitnet.vision.segment import Reading, read_line
+from digitnet.vision.segment import Reading, not_a_digit_share, read_line
 
 DEFAULT_MODEL = "reader.safetensors"
 SURELY_NOT = 0.98  # the first reader's "not a digit" share from which the others are not asked
@@ -47,10 +47,10 @@ def load_readers(paths: Sequence[str | Path] | None = None) -> Ensemble:
 def worth_a_second_look(probs: np.ndarray) -> np.ndarray:
     """Which pieces (K,) the other readers should read too, from the first reader's ten
     outputs (K, 10): those it does not call "not a digit" with a share of at least
-    SURELY_NOT. Its "not a digit" share p_not was folded into the ten outputs as p_not /
-    10 each, so ten times the lowest output bounds it from above. Most pieces cut from a
-    line are fragments, pairs and marks that every reader rejects; asking one is enough."""
-    return 10 * probs.min(axis=1) < SURELY_NOT
+    SURELY_NOT (:func:`~digitnet.vision.segment.not_a_digit_share`). About half the
+    pieces cut from a line are fragments, pairs and marks that every reader rejects;
+    asking one is enough."""
+    return not_a_digit_share(probs) < SURELY_NOT
 
 
 def load_reader(path: str | Path | None = None):

@@ -619,6 +619,13 @@ def digit_share(probs: np.ndarray) -> np.ndarray:
     return np.clip(probs.max(axis=1) - probs.min(axis=1), 0.0, 1.0)
 
 
+def not_a_digit_share(probs: np.ndarray) -> np.ndarray:
+    """An upper bound on the reader's "not a digit" share p_not of each piece, from its
+    ten folded outputs (..., 10): p_not was folded in as p_not / 10 each, so ten times the
+    lowest output (at most 1). Shape (...)."""
+    return np.minimum(1.0, 10 * probs.min(axis=-1))
+
+
 def mark_value(probs: np.ndarray, tall: float) -> float:
     """The log-score of reading a piece as a mark that is no digit (a dot, a dash, a
     currency sign, a stain), from its ten folded outputs (10,) and its height in line
@@ -629,7 +636,7 @@ def mark_value(probs: np.ndarray, tall: float) -> float:
     badly as one, are looked at closer (:func:`unsure_components`). A short bar (a
     comma, an apostrophe) is a mark whatever the reader says: it reads every bar as a
     1, for it is never taught that a bar, a 1's shape, is no digit."""
-    p_not = min(1.0, 10 * float(probs.min()))
+    p_not = float(not_a_digit_share(probs))
     if tall < SHORT and probs.argmax() == 1:
         p_not = 1.0  # a short bar: the reader, never taught bars as marks, reads all as 1s
     value = math.log(p_not + 1e-4) - MARK_COST
