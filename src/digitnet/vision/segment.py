@@ -27,6 +27,7 @@ import contextlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from PIL import Image
@@ -79,6 +80,10 @@ SHORT_ONE_COST = 1.5  # ...and this much more if it reads as a 1: any short bar 
 GAP = 0.12  # a piece with an empty gap of columns wider than this (line heights)...
 GAP_COST = 4.0  # ...is likely two digits, and costs this much (and is not even read if
 # it spans several stretches: each of its parts is a candidate of its own)
+PRINTED_TALL = 1.05  # a 1 this many line heights tall or more...
+PRINTED_THIN = 0.6  # ...its strokes under this share of the writing's width...
+PRINTED_FAINT = 0.8  # ...and its ink under this share of the writing's darkness is printed
+PRINTED_COST = 4.0  # ...(a box's side, a rule's remnant): as a digit it costs this much
 MARK_COST = 1.5  # reading a piece as a mark (no digit) costs this beside log p_not
 MARK_SHORT = 0.5  # a piece shorter than this (in line heights) is more likely a mark...
 MARK_SHORT_BONUS = 1.5  # ...by this much
@@ -354,8 +359,9 @@ def widest_gap(inked: np.ndarray) -> int:
 class Prepared:
     """A line's ink ready to be cut: clean ink (H, W) in [0, 1], its mask and component
     labels (H, W), the components that are not specks, the line height in pixels, and
-    (input shape, degrees) if the line was turned level to be read, and the whole factor
-    the input was shrunk by (its boxes are multiplied back)."""
+    (input shape, degrees) if the line was turned level to be read, the whole factor
+    the input was shrunk by (its boxes are multiplied back), and the labels of the
+    components that are printed bars, not writing."""
 
     clean: np.ndarray
     mask: np.ndarray
@@ -364,6 +370,17 @@ class Prepared:
     height: float
     turn: tuple[tuple[int, int], float] | None
     scale: int = 1
+    printed: frozenset = frozenset()  # labels of printed lines (:func:`printed_lines`)
+
+    @cached_property
+    def ink_level(self) -> float:
+        """The median darkness of the line's ink."""
+        return float(np.median(self.clean[self.mask]))
+
+    @cached_property
+    def pen_width(self) -> float:
+        """The mean width of the line's strokes, in pixels."""
+        return stroke_width(self.mask.astype(np.float64))
 
 
 def prepare(ink: np.ndarray) -> Prepared:
@@ -394,7 +411,36 @@ def prepare(ink: np.ndarray) -> Prepared:
     for c in comps:
         box = (slice(c.y0, c.y1), slice(c.x0, c.x1))
         c.split = two_strokes(clean[box], labels[box] == c.label, height)
-    return Prepared(clean, mask, labels, comps, height, turn, scale)
+    line = Prepared(clean, mask, labels, comps, height, turn, scale)
+    line.printed = printed_lines(line)
+    return line
+
+
+def printed_lines(line: Prepared) -> frozenset:
+    """The labels of the components of ``line`` that are printed bars
+    (:func:`is_printed_bar`)."""
+    out = set()
+    for c in line.comps:
+        if c.height >= PRINTED_TALL * line.height and c.width < 0.5 * line.height:
+            box = (slice(c.y0, c.y1), slice(c.x0, c.x1))
+            if is_printed_bar(np.where(line.labels[box] == c.label, line.clean[box], 0), line):
+                out.add(c.label)
+    return frozenset(out)
+
+
+def is_printed_bar(ink: np.ndarray, line: Prepared) -> bool:
+    """Whether ink (h, w) (0 off the piece) is a printed line, not the writer's stroke: a
+    bar taller than the digits (PRINTED_TALL line heights) and narrow, its strokes thinner
+    (PRINTED_THIN) and its ink fainter (PRINTED_FAINT) than the line's. A box's side, or
+    a dashed one, reads as a 1; the writer's own 1s are of the same pen as the rest."""
+    h, w = ink.shape
+    if h < PRINTED_TALL * line.height or w >= 0.5 * line.height:
+        return False
+    inked = ink > 0
+    return (
+        stroke_width(inked.astype(np.float64)) < PRINTED_THIN * line.pen_width
+        and float(np.median(ink[inked])) < PRINTED_FAINT * line.ink_level
+    )
 
 
 @dataclass
@@ -407,7 +453,8 @@ class Candidates:
     float32 in MNIST's form, every crop cut so far (a closer look adds to the first
     look's ``first``); empty: for each pair of neighbouring cuts, whether the stretch
     between them has no ink; height: the line height in pixels; inks: what was cut so
-    far, by the components a stretch holds, so that a closer look cuts only what is new.
+    far, by the components a stretch holds, so that a closer look cuts only what is new;
+    printed: the crops of a printed bar (:func:`is_printed_bar`) or holding one.
     """
 
     cuts: list[int]
@@ -419,6 +466,7 @@ class Candidates:
     scale: int = 1  # the boxes times this are in the input image's pixels
     whole: set = field(default_factory=set, repr=False)  # crops that may be one mark
     inks: dict = field(default_factory=dict, repr=False)  # the ink's components -> cut_piece's
+    printed: set = field(default_factory=set, repr=False)  # crops of a printed line
 
 
 def candidates(ink: np.ndarray, closer: bool = False) -> Candidates:
@@ -439,6 +487,7 @@ def cut_line(line: Prepared, cuts: list[int], before: Candidates | None = None) 
     comps, height = line.comps, line.height
     crops = list(before.crops) if before else []
     inks = dict(before.inks) if before else {}
+    bars = set(before.printed) if before else set()  # crops whose own ink is a printed bar
     old = set(before.cuts) if before else set(cuts)  # a closer look's cuts are the others
     inner = [
         x not in old and any(c.x0 < x < c.x1 for c in comps if is_wide(c, height)) for x in cuts
@@ -452,7 +501,7 @@ def cut_line(line: Prepared, cuts: list[int], before: Candidates | None = None) 
                 break  # (the next stretch is always a candidate: every path needs one)
             if j > i + 1 and (inner[i] or inner[j]) and width > CUT_WIDTH * height + 2:
                 continue
-            found = cut_piece(line, a, cuts[j], crops, inks, gapped=j == i + 1)
+            found = cut_piece(line, a, cuts[j], crops, inks, bars, gapped=j == i + 1)
             if found is None:
                 empty[i] |= j == i + 1
                 continue
@@ -471,7 +520,16 @@ def cut_line(line: Prepared, cuts: list[int], before: Candidates | None = None) 
         and all(spans_of[label] == (a, b) for label, a, b in k[1])
         and one_mark([spans_of[label] for label in k[0]] + [(a, b) for _, a, b in k[1]])
     }
-    return Candidates(cuts, spans, np.stack(crops), empty, height, first, line.scale, whole, inks)
+    printed = bars | {
+        v[2]
+        for k, v in inks.items()
+        if v is not None
+        and v[2] is not None
+        and line.printed.intersection([*k[0], *(label for label, _, _ in k[1])])
+    }
+    return Candidates(
+        cuts, spans, np.stack(crops), empty, height, first, line.scale, whole, inks, printed
+    )
 
 
 def one_mark(spans: list[tuple[int, int]]) -> bool:
@@ -484,7 +542,13 @@ def one_mark(spans: list[tuple[int, int]]) -> bool:
 
 
 def cut_piece(
-    line: Prepared, a: int, b: int, crops: list[np.ndarray], inks: dict, gapped: bool = True
+    line: Prepared,
+    a: int,
+    b: int,
+    crops: list[np.ndarray],
+    inks: dict,
+    bars: set[int],
+    gapped: bool = True,
 ) -> tuple[tuple[int, int, int, int], float, int | None] | None:
     """Stretch [a, b) of the line as (box in the input image, widest inner gap in line
     heights, index of its crop in ``crops``), its crop appended to ``crops`` unless a
@@ -512,6 +576,8 @@ def cut_piece(
         ink = piece(line.clean, line.labels, owned, wide, a, b)[0]
     crops.append(fit_to_mnist(ink))
     inks[key] = (*inks[key][:2], len(crops) - 1)
+    if is_printed_bar(ink, line):
+        bars.add(len(crops) - 1)
     return inks[key]
 
 
@@ -572,7 +638,8 @@ def normalise(scores: np.ndarray) -> np.ndarray:
 def best_path(found: Candidates, probs: np.ndarray) -> list[int]:
     """Indices of the candidates that go from the first cut to the last with the highest
     total of log-confidence minus the priors' costs; stretches with no ink may be skipped
-    for free, whole components for a mark's price (:func:`mark_value`). probs: (K, 10),
+    for free, whole components for a mark's price (:func:`mark_value`); a printed bar
+    read as a 1 pays PRINTED_COST (:func:`is_printed_bar`). probs: (K, 10),
     each crop's class probabilities, "not a digit" folded in (:func:`digit_share`)."""
     spans, empty, height = found.spans, found.empty, found.height
     n_cuts = len(empty) + 1
@@ -596,9 +663,11 @@ def best_path(found: Candidates, probs: np.ndarray) -> list[int]:
             if tall < SHORT:  # a fragment, or a mark; a short bar most of all (a comma)
                 value -= SHORT_COST + SHORT_ONE_COST * (probs[c].argmax() == 1)
             value -= GAP_COST * (gap > GAP)
+            printed = c in found.printed and probs[c].argmax() == 1
+            value -= PRINTED_COST * printed
             if score[i] + value > score[j]:
                 score[j], back[j] = score[i] + value, (i, s)
-            skip = mark_value(probs[c], tall) if c in found.whole else -math.inf
+            skip = mark_value(probs[c], tall, printed) if c in found.whole else -math.inf
             if score[i] + skip > score[j]:  # or a mark, not a digit: left out
                 score[j], back[j] = score[i] + skip, (i, None)
     path, j = [], n_cuts - 1
@@ -626,7 +695,7 @@ def not_a_digit_share(probs: np.ndarray) -> np.ndarray:
     return np.minimum(1.0, 10 * probs.min(axis=-1))
 
 
-def mark_value(probs: np.ndarray, tall: float) -> float:
+def mark_value(probs: np.ndarray, tall: float, printed: bool = False) -> float:
     """The log-score of reading a piece as a mark that is no digit (a dot, a dash, a
     currency sign, a stain), from its ten folded outputs (10,) and its height in line
     heights. The reader's "not a digit" share p_not was folded into its ten
@@ -635,10 +704,11 @@ def mark_value(probs: np.ndarray, tall: float) -> float:
     Width says nothing: a euro sign is as wide as a digit, and digits that touch, read
     badly as one, are looked at closer (:func:`unsure_components`). A short bar (a
     comma, an apostrophe) is a mark whatever the reader says: it reads every bar as a
-    1, for it is never taught that a bar, a 1's shape, is no digit."""
+    1, for it is never taught that a bar, a 1's shape, is no digit; so is a ``printed``
+    bar (:func:`is_printed_bar`)."""
     p_not = float(not_a_digit_share(probs))
-    if tall < SHORT and probs.argmax() == 1:
-        p_not = 1.0  # a short bar: the reader, never taught bars as marks, reads all as 1s
+    if (tall < SHORT or printed) and probs.argmax() == 1:
+        p_not = 1.0  # a short or printed bar: never taught bars as marks, it reads 1s
     value = math.log(p_not + 1e-4) - MARK_COST
     if tall < MARK_SHORT:
         value += MARK_SHORT_BONUS
