@@ -13,10 +13,12 @@ from digitnet.vision.scale import (
     block_for,
     crossed,
     long_runs,
+    opening,
     paper_level,
     pool,
     rule_angle,
     rules,
+    running,
     working_factor,
 )
 
@@ -41,6 +43,46 @@ def test_paper_level_never_eats_a_thick_stroke():
     ink[60:81, 10:118] = 0.9  # crossing another such stroke
     clean = ink - paper_level(ink, block_for(128))
     assert clean[64, 50] > 0.7 and clean[70, 100] > 0.7
+
+
+def running_one_by_one(values: np.ndarray, k: int, pick, axis: int) -> np.ndarray:
+    """running's definition: each window of k about each value, cut at the edges."""
+    a = np.moveaxis(values, axis, -1)
+    out = np.empty_like(a)
+    for i in range(a.shape[-1]):
+        lo, hi = max(0, i - k // 2), min(a.shape[-1], i - k // 2 + k)
+        out[..., i] = pick.reduce(a[..., lo:hi], axis=-1)
+    return np.moveaxis(out, -1, axis)
+
+
+def test_running_min_and_max_are_their_window_by_window_definition():
+    rng = np.random.default_rng(3)
+    for _ in range(150):
+        values = rng.random((rng.integers(1, 30), rng.integers(1, 30)))
+        k = int(rng.integers(1, 40))
+        for pick in (np.minimum, np.maximum):
+            for axis in (0, 1):
+                want = running_one_by_one(values, k, pick, axis)
+                assert np.array_equal(running(values, k, pick, axis), want)
+
+
+def test_opening_keeps_a_shadow_and_takes_away_strokes():
+    ink = np.zeros((100, 160))
+    ink[:, 90:] = 0.4  # a shadow over the right of the sheet
+    ink[20:80, 30:40] = 0.9  # a stroke 10 pixels wide...
+    ink[20:80, 120:130] = 0.9  # ...and one in the shadow
+    opened = opening(ink, 32)
+    assert np.allclose(opened[:, 90:], 0.4) and np.allclose(opened[:, :90], 0.0)
+
+
+def test_the_paper_level_follows_a_shadows_sharp_edge():
+    ink = np.full((120, 240), 0.05)
+    ink[:, 130:] = 0.45  # a hard shadow's edge down the sheet
+    ink[30:90, 60:66] = 0.95  # a digit's stroke on either side of it
+    ink[30:90, 180:186] = 0.95
+    clean = np.clip(ink - paper_level(ink, 40), 0, None)
+    assert clean[:, 70:170].max() < 0.05  # no band of shadow left along the edge as ink
+    assert clean[60, 62] > 0.8 and clean[60, 182] > 0.4  # the strokes stay
 
 
 def test_stroke_width_of_a_bar():

@@ -50,8 +50,12 @@ def pool(ink: np.ndarray, factor: int, how: str = "mix") -> np.ndarray:
 
 def paper_level(ink: np.ndarray, block: int = BLOCK) -> np.ndarray:
     """The paper's ink level (H, W) under ink (H, W): a low percentile of each block,
-    bilinearly spread. A low percentile, not the median, so that a block inside a thick
-    stroke still finds the paper around it."""
+    bilinearly spread, or where it is higher, the ink opened by a block-sized square
+    (:func:`opening`). A low percentile, not the median, so that a block inside a thick
+    stroke still finds the paper around it; the opening, because a shadow's edge is sharp
+    and the blocks' levels spread smoothly across it: the dark side's blocks near the
+    edge take the light side's level, and a band of shadow would be left as ink. No
+    stroke is as wide as a block (a digit's height at the working size)."""
     from PIL import Image
 
     h, w = ink.shape
@@ -60,7 +64,35 @@ def paper_level(ink: np.ndarray, block: int = BLOCK) -> np.ndarray:
     blocks = padded.reshape(by, block, bx, block).transpose(0, 2, 1, 3).reshape(by, bx, -1)
     level = np.percentile(blocks, PAPER_PERCENTILE, axis=2)
     smooth = Image.fromarray(level.astype(np.float32), "F").resize((w, h), Image.BILINEAR)
-    return np.asarray(smooth, np.float64)
+    return np.maximum(np.asarray(smooth, np.float64), opening(ink, block))
+
+
+def running(values: np.ndarray, k: int, pick: np.ufunc, axis: int) -> np.ndarray:
+    """The min or max (``pick``: np.minimum or np.maximum) of the window of k values
+    about each value along ``axis`` of values (H, W), the windows cut at the edges: the
+    windows grow by doubling (each pass takes the pick of two windows side by side), and
+    the last step takes two overlapping ones. (H, W)."""
+    if k <= 1:
+        return values
+    a = np.moveaxis(values, axis, 0)
+    n, half = a.shape[0], k // 2
+    padded = np.full((n + k - 1, *a.shape[1:]), np.inf if pick is np.minimum else -np.inf, a.dtype)
+    padded[half : half + n] = a
+    span, s = padded, 1  # span[i]: the pick of padded[i : i + s]
+    while 2 * s <= k:
+        span = pick(span[:-s], span[s:])
+        s *= 2
+    return np.moveaxis(pick(span[:n], span[k - s : k - s + n]), 0, axis)
+
+
+def opening(ink: np.ndarray, k: int) -> np.ndarray:
+    """ink (H, W) opened by a k×k square (float32): the ink of every region that such a
+    square fits inside (a shadow, a dark band of paper), what is narrower (a stroke) gone
+    to the level around it. k is made odd: a window centred on each pixel, so that the
+    opening puts an edge back where it was. (H, W)."""
+    k |= 1
+    low = running(running(ink.astype(np.float32), k, np.minimum, 0), k, np.minimum, 1)
+    return running(running(low, k, np.maximum, 0), k, np.maximum, 1)
 
 
 def block_for(height: float) -> int:
