@@ -81,6 +81,7 @@ GAP = 0.12  # a piece with an empty gap of columns wider than this (line heights
 GAP_COST = 4.0  # ...is likely two digits, and costs this much (and is not even read if
 # it spans several stretches: each of its parts is a candidate of its own)
 PRINTED_TALL = 1.05  # a 1 this many line heights tall or more...
+PRINTED_WIDE = 0.5  # ...and narrower than this many...
 PRINTED_THIN = 0.6  # ...its strokes under this share of the writing's width...
 PRINTED_FAINT = 0.8  # ...and its ink under this share of the writing's darkness is printed
 PRINTED_COST = 4.0  # ...(a box's side, a rule's remnant): as a digit it costs this much
@@ -421,20 +422,25 @@ def printed_lines(line: Prepared) -> frozenset:
     (:func:`is_printed_bar`)."""
     out = set()
     for c in line.comps:
-        if c.height >= PRINTED_TALL * line.height and c.width < 0.5 * line.height:
+        if bar_shaped(c.height, c.width, line.height):
             box = (slice(c.y0, c.y1), slice(c.x0, c.x1))
             if is_printed_bar(np.where(line.labels[box] == c.label, line.clean[box], 0), line):
                 out.add(c.label)
     return frozenset(out)
 
 
+def bar_shaped(h: int, w: int, height: float) -> bool:
+    """Whether a piece h by w pixels is a bar taller than digits ``height`` pixels high
+    (PRINTED_TALL) and narrow (PRINTED_WIDE)."""
+    return h >= PRINTED_TALL * height and w < PRINTED_WIDE * height
+
+
 def is_printed_bar(ink: np.ndarray, line: Prepared) -> bool:
     """Whether ink (h, w) (0 off the piece) is a printed line, not the writer's stroke: a
-    bar taller than the digits (PRINTED_TALL line heights) and narrow, its strokes thinner
+    bar taller than the digits and narrow (:func:`bar_shaped`), its strokes thinner
     (PRINTED_THIN) and its ink fainter (PRINTED_FAINT) than the line's. A box's side, or
     a dashed one, reads as a 1; the writer's own 1s are of the same pen as the rest."""
-    h, w = ink.shape
-    if h < PRINTED_TALL * line.height or w >= 0.5 * line.height:
+    if not bar_shaped(*ink.shape, line.height):
         return False
     inked = ink > 0
     return (
@@ -466,7 +472,7 @@ class Candidates:
     scale: int = 1  # the boxes times this are in the input image's pixels
     whole: set = field(default_factory=set, repr=False)  # crops that may be one mark
     inks: dict = field(default_factory=dict, repr=False)  # the ink's components -> cut_piece's
-    printed: set = field(default_factory=set, repr=False)  # crops of a printed line
+    printed: set = field(default_factory=set, repr=False)  # crops of a printed bar
 
 
 def candidates(ink: np.ndarray, closer: bool = False) -> Candidates:
