@@ -371,7 +371,11 @@ class Prepared:
     height: float
     turn: tuple[tuple[int, int], float] | None
     scale: int = 1
-    printed: frozenset = frozenset()  # labels of printed lines (:func:`printed_lines`)
+
+    @cached_property
+    def printed(self) -> frozenset:
+        """The labels of the components that are printed bars (:func:`printed_lines`)."""
+        return printed_lines(self)
 
     @cached_property
     def ink_level(self) -> float:
@@ -412,9 +416,7 @@ def prepare(ink: np.ndarray) -> Prepared:
     for c in comps:
         box = (slice(c.y0, c.y1), slice(c.x0, c.x1))
         c.split = two_strokes(clean[box], labels[box] == c.label, height)
-    line = Prepared(clean, mask, labels, comps, height, turn, scale)
-    line.printed = printed_lines(line)
-    return line
+    return Prepared(clean, mask, labels, comps, height, turn, scale)
 
 
 def printed_lines(line: Prepared) -> frozenset:
